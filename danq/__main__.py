@@ -1,0 +1,3 @@
+from danq.cli import main
+
+main()

@@ -1,0 +1,34 @@
+"""`danq encode`: FASTA (+ labels) -> danq HDF5 dataset."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command(name="encode", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("fasta", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--labels", type=click.Path(dir_okay=False), default=None,
+              help="TSV: column 'name' matching FASTA record names, then one 0/1 column per target.")
+@click.option("--categories", type=click.Path(dir_okay=False), default=None,
+              help="Optional TSV 'target<TAB>category' (e.g. DNase, TF, histone).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Output dataset (.h5), written atomically.")
+@click.option("--length", type=int, default=None,
+              help="Centre-crop / N-pad every record to this length (default: all records must "
+                   "share the first record's length).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+def command(fasta, labels, categories, output, length, progress):
+    """Encode FASTA sequences (plain, gzip or - for stdin) into a danq dataset.
+
+    Without --labels the dataset is a prediction set with no targets.
+    """
+    from danq.encode import encode_fasta
+
+    summary = encode_fasta(fasta, output, labels, length=length, categories=categories,
+                           progress=progress)
+    adjusted = f", {summary['n_adjusted']} cropped/padded" if summary["n_adjusted"] else ""
+    click.echo(
+        f"{output}: {summary['n_sequences']} sequences of {summary['sequence_length']} bp, "
+        f"{summary['n_targets']} targets{adjusted}",
+        err=True,
+    )

@@ -1,0 +1,42 @@
+"""Small file helpers shared by every stage: atomic outputs and path checks."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from danq.errors import DanqError
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; rename it to ``path`` only if the block succeeds.
+
+    A crash, an exception or Ctrl-C never leaves a half-written ``path`` behind.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def require_file(path: str | os.PathLike[str], what: str = "input file") -> Path:
+    """Return ``path`` as a Path, or raise DanqError if it is not an existing, readable file."""
+    p = Path(path)
+    if not p.exists():
+        raise DanqError(f"{p}: {what} does not exist")
+    if not p.is_file():
+        raise DanqError(f"{p}: {what} is not a regular file")
+    if not os.access(p, os.R_OK):
+        raise DanqError(f"{p}: {what} is not readable")
+    return p
