@@ -40,6 +40,20 @@ def default_chunk_rows(sequence_length: int) -> int:
     return max(1, TARGET_BYTES_PER_CHUNK // max(1, sequence_length))
 
 
+COMPRESSIONS = ("gzip", "lzf", "none")
+
+
+def compression_options(name: str) -> dict[str, Any]:
+    """h5py dataset keywords for a compression name (see :data:`COMPRESSIONS`)."""
+    if name == "gzip":
+        return {"compression": "gzip", "compression_opts": 1}
+    if name == "lzf":
+        return {"compression": "lzf"}
+    if name == "none":
+        return {}
+    raise DanqError(f"unknown compression {name!r}; expected one of {', '.join(COMPRESSIONS)}")
+
+
 def _strings(values: Sequence[str]) -> np.ndarray:
     return np.asarray([str(v) for v in values], dtype=object)
 
@@ -65,6 +79,8 @@ class DatasetWriter:
         Store ``strand`` and ``pair_index`` per sample (reverse-complement pairs).
     chunk_rows
         Rows per HDF5 chunk; defaults to about 1 MiB of tokens.
+    compression
+        ``gzip`` (level 1: as small as higher levels on DNA tokens, and faster), ``lzf`` or ``none``.
     """
 
     def __init__(
@@ -78,6 +94,7 @@ class DatasetWriter:
         has_labels: bool = True,
         with_pairs: bool = False,
         chunk_rows: int | None = None,
+        compression: str = "gzip",
     ) -> None:
         if sequence_length <= 0:
             raise DanqError(f"{path}: sequence length must be positive")
@@ -110,7 +127,7 @@ class DatasetWriter:
         f.create_dataset("target_names", data=_strings(self.target_names), dtype=strings)
         f.create_dataset("target_categories", data=_strings(categories), dtype=strings)
         rows = self.chunk_rows
-        compress = {"compression": "gzip", "compression_opts": 4, "shuffle": False}
+        compress = compression_options(compression)
         f.create_dataset(
             "sequences", shape=(0, self.sequence_length), maxshape=(None, self.sequence_length),
             dtype=np.uint8, chunks=(rows, self.sequence_length), **compress,

@@ -47,7 +47,7 @@ def read_labels(path: str | os.PathLike[str]) -> LabelTable:
             raise DanqError(f"{p}: duplicate target names in the header")
         names: list[str] = []
         rows: list[str] = []
-        for line_number, line in enumerate(handle, start=2):
+        for line in handle:
             line = line.rstrip("\r\n")
             if not line.strip():
                 continue
@@ -102,6 +102,7 @@ def encode_fasta(
     categories: str | os.PathLike[str] | None = None,
     source: str | None = None,
     batch_rows: int | None = None,
+    compression: str = "gzip",
     progress: bool | None = None,
 ) -> dict[str, int]:
     """Encode a FASTA file (and optionally its labels) into a danq dataset at ``output``.
@@ -137,7 +138,7 @@ def encode_fasta(
     with DatasetWriter(
         output, seq_len, target_names, target_categories,
         source=source or f"danq encode {Path(str(fasta)).name}", has_labels=table is not None,
-        chunk_rows=rows,
+        chunk_rows=rows, compression=compression,
     ) as writer, tqdm(
         desc="encode", unit=" seq", disable=not show, file=sys.stderr, mininterval=1
     ) as bar:

@@ -80,9 +80,12 @@ def tokens_to_one_hot(
     tokens: np.ndarray, alphabet: str = ACGT, dtype: Any = np.float32
 ) -> np.ndarray:
     """One-hot encode tokens of shape ``(..., L)`` into ``(..., 4, L)``; token 4 gives a zero column."""
-    order = np.array([ACGT.index(c) for c in _check_alphabet(alphabet)], dtype=np.uint8)
+    order = [ACGT.index(c) for c in _check_alphabet(alphabet)]
     tokens = np.asarray(tokens, dtype=np.uint8)
-    return (tokens[..., None, :] == order[:, None]).astype(dtype, copy=False)
+    out = np.empty(tokens.shape[:-1] + (4, tokens.shape[-1]), dtype=dtype)
+    for row, token in enumerate(order):  # one vectorised pass per channel, written in place
+        np.equal(tokens, token, out=out[..., row, :], casting="unsafe")
+    return out
 
 
 def one_hot(seq: str, alphabet: str = ACGT, dtype: Any = np.float32) -> np.ndarray:

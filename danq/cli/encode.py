@@ -16,8 +16,10 @@ import click
 @click.option("--length", type=int, default=None,
               help="Centre-crop / N-pad every record to this length (default: all records must "
                    "share the first record's length).")
+@click.option("--compression", type=click.Choice(["gzip", "lzf", "none"]), default="gzip",
+              show_default=True, help="HDF5 compression of the sequences and labels.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
-def command(fasta, labels, categories, output, length, progress):
+def command(fasta, labels, categories, output, length, compression, progress):
     """Encode FASTA sequences (plain, gzip or - for stdin) into a danq dataset.
 
     Without --labels the dataset is a prediction set with no targets.
@@ -25,7 +27,7 @@ def command(fasta, labels, categories, output, length, progress):
     from danq.encode import encode_fasta
 
     summary = encode_fasta(fasta, output, labels, length=length, categories=categories,
-                           progress=progress)
+                           compression=compression, progress=progress)
     adjusted = f", {summary['n_adjusted']} cropped/padded" if summary["n_adjusted"] else ""
     click.echo(
         f"{output}: {summary['n_sequences']} sequences of {summary['sequence_length']} bp, "
