@@ -1,0 +1,198 @@
+"""DanQ (Quang & Xie, NAR 2016) and its JASPAR-initialised variant, as modules returning logits."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from danq.models.common import conv_length, pool_length, require_positive_length
+
+
+class DanQ(nn.Module):
+    """Convolution + bidirectional LSTM + dense layers; outputs one logit per target.
+
+    Layout (published defaults): Conv(4→320, k=26) → ReLU → MaxPool(13) → Dropout 0.2 →
+    BiLSTM(320 each way, every step out) → Dropout 0.5 → flatten → Linear(→925) → ReLU →
+    Linear(→n_targets). The sigmoid is left to the loss (``BCEWithLogitsLoss``).
+
+    The LSTM output is flattened step-major, ``(B, T, 2H) → (B, T·2H)``, the order Keras'
+    ``Flatten`` used, so ported weights line up. Initialisation follows the published training
+    setup: all weights U(−0.05, 0.05), all biases 0 (the LSTM included).
+
+    Parameters
+    ----------
+    sequence_length
+        Input length in bp; the flattened size is computed from it.
+    n_targets
+        Number of output logits.
+    conv_channels
+        Number of first-layer kernels.
+    conv_width
+        Kernel width of the convolution.
+    pool_size
+        Window (= stride) of the max pooling.
+    lstm_hidden
+        LSTM units in each direction.
+    dense_hidden
+        Hidden units of the first dense layer.
+    conv_dropout, lstm_dropout
+        Dropout rates after the pooling and after the LSTM.
+    init_scale
+        Half-width of the uniform weight initialisation.
+    """
+
+    arch = "danq"
+
+    def __init__(
+        self,
+        sequence_length: int = 1000,
+        n_targets: int = 919,
+        conv_channels: int = 320,
+        conv_width: int = 26,
+        pool_size: int = 13,
+        lstm_hidden: int = 320,
+        dense_hidden: int = 925,
+        conv_dropout: float = 0.2,
+        lstm_dropout: float = 0.5,
+        init_scale: float = 0.05,
+    ) -> None:
+        super().__init__()
+        self.sequence_length = int(sequence_length)
+        self.n_targets = int(n_targets)
+        #: Constructor arguments as plain data, stored in checkpoints to rebuild the model.
+        self.model_args: dict[str, object] = {
+            "sequence_length": self.sequence_length,
+            "n_targets": self.n_targets,
+            "conv_channels": int(conv_channels),
+            "conv_width": int(conv_width),
+            "pool_size": int(pool_size),
+            "lstm_hidden": int(lstm_hidden),
+            "dense_hidden": int(dense_hidden),
+            "conv_dropout": float(conv_dropout),
+            "lstm_dropout": float(lstm_dropout),
+            "init_scale": float(init_scale),
+        }
+        length = require_positive_length(
+            self.arch, sequence_length, conv_length(self.sequence_length, conv_width), "the conv"
+        )
+        self.lstm_steps = require_positive_length(
+            self.arch, sequence_length, pool_length(length, pool_size), "the max pooling"
+        )
+        self.flat_features = self.lstm_steps * 2 * lstm_hidden
+
+        self.conv = nn.Conv1d(4, conv_channels, conv_width)
+        self.pool = nn.MaxPool1d(pool_size, pool_size)
+        self.conv_drop = nn.Dropout(conv_dropout)
+        self.lstm = nn.LSTM(conv_channels, lstm_hidden, batch_first=True, bidirectional=True)
+        self.lstm_drop = nn.Dropout(lstm_dropout)
+        self.fc1 = nn.Linear(self.flat_features, dense_hidden)
+        self.fc2 = nn.Linear(dense_hidden, self.n_targets)
+        self.reset_parameters(init_scale)
+
+    @property
+    def first_conv(self) -> nn.Conv1d:
+        """The first-layer convolution (its kernels are the motif detectors)."""
+        return self.conv
+
+    def reset_parameters(self, scale: float = 0.05) -> None:
+        """Weights U(−scale, scale), biases 0 — the published DanQ initialisation."""
+        for name, parameter in self.named_parameters():
+            if "bias" in name:
+                nn.init.zeros_(parameter)
+            else:
+                nn.init.uniform_(parameter, -scale, scale)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map one-hot sequences ``(B, 4, L)`` to logits ``(B, n_targets)``."""
+        x = self.conv_drop(self.pool(torch.relu(self.conv(x))))
+        # (B, C, T) -> (B, T, C) as a view; an explicit .contiguous() measured no faster on CPU.
+        x, _ = self.lstm(x.transpose(1, 2))
+        x = self.lstm_drop(x)
+        x = torch.relu(self.fc1(x.reshape(x.shape[0], -1)))
+        return self.fc2(x)
+
+
+class DanQJaspar(DanQ):
+    """DanQ with 1,024 width-30 kernels, part of them initialised from JASPAR CORE vertebrate PWMs.
+
+    Layout: Conv(4→1024, k=30) → ReLU → MaxPool(15) → Dropout 0.2 → BiLSTM(512 each way) →
+    Dropout 0.5 → flatten → Linear(→925) → ReLU → Linear(→n_targets).
+
+    All parameters first get DanQ's init (U(−0.05, 0.05) weights, zero biases); then, when
+    ``jaspar_init`` is true, the first ``n_jaspar_kernels`` kernels are overwritten by
+    :func:`danq.models.jaspar_init.jaspar_kernels` (PWM − 0.25 at a random offset, the kernel's
+    other columns keep their random init, bias U(−1, 0)).
+    Which motif went into which kernel is kept in ``self.jaspar_motif_ids`` (a plain list, one
+    entry per kernel, ``""`` for kernels without a motif; IDs of reverse complements end in
+    ``"(rc)"``). It is not part of the state dict; checkpoints keep it in their header.
+
+    Parameters
+    ----------
+    jaspar_release
+        pyjaspar release name, e.g. ``"JASPAR2016"``.
+    jaspar_init
+        Whether to load motifs (False for tests and when weights come from a checkpoint).
+    n_jaspar_kernels
+        How many kernels get a motif (525 as in the paper; capped at ``conv_channels``).
+    seed
+        Seed of the generator that draws offsets and biases (reproducible initialisation).
+    Other parameters are as in :class:`DanQ`.
+    """
+
+    arch = "danq-jaspar"
+
+    def __init__(
+        self,
+        sequence_length: int = 1000,
+        n_targets: int = 919,
+        conv_channels: int = 1024,
+        conv_width: int = 30,
+        pool_size: int = 15,
+        lstm_hidden: int = 512,
+        dense_hidden: int = 925,
+        conv_dropout: float = 0.2,
+        lstm_dropout: float = 0.5,
+        init_scale: float = 0.05,
+        jaspar_release: str = "JASPAR2016",
+        jaspar_init: bool = True,
+        n_jaspar_kernels: int = 525,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(
+            sequence_length=sequence_length,
+            n_targets=n_targets,
+            conv_channels=conv_channels,
+            conv_width=conv_width,
+            pool_size=pool_size,
+            lstm_hidden=lstm_hidden,
+            dense_hidden=dense_hidden,
+            conv_dropout=conv_dropout,
+            lstm_dropout=lstm_dropout,
+            init_scale=init_scale,
+        )
+        self.jaspar_release = jaspar_release
+        self.model_args.update(
+            jaspar_release=str(jaspar_release),
+            jaspar_init=bool(jaspar_init),
+            n_jaspar_kernels=int(n_jaspar_kernels),
+            seed=int(seed),
+        )
+        self.jaspar_motif_ids: list[str] = [""] * conv_channels
+        if jaspar_init:
+            self.init_from_jaspar(jaspar_release, min(n_jaspar_kernels, conv_channels), seed)
+
+    def init_from_jaspar(self, release: str, n_kernels: int, seed: int = 0) -> None:
+        """Overwrite the first ``n_kernels`` kernels with JASPAR motifs (see :func:`jaspar_kernels`)."""
+        import numpy as np
+
+        from danq.models.jaspar_init import jaspar_kernels
+
+        rng = np.random.default_rng(seed)
+        base = self.conv.weight[:n_kernels].detach().cpu().numpy()
+        weights, biases, motif_ids = jaspar_kernels(
+            release, self.conv.kernel_size[0], n_kernels, rng, base=base
+        )
+        with torch.no_grad():
+            self.conv.weight[:n_kernels] = torch.from_numpy(weights).to(self.conv.weight)
+            self.conv.bias[:n_kernels] = torch.from_numpy(biases).to(self.conv.bias)
+        self.jaspar_motif_ids = motif_ids + [""] * (self.conv.out_channels - n_kernels)
