@@ -1,0 +1,71 @@
+"""`danq motifs`: first-layer filters -> motifs (MEME), TOMTOM matches to JASPAR, logos."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command(name="motifs", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-m", "--model", "model", required=True, type=click.Path(dir_okay=False),
+              help="Trained model checkpoint (danq train / danq import-deepsea).")
+@click.option("-d", "--data", "data", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="Sequences to scan: a danq HDF5 dataset or a FASTA file (plain, gzip, - for stdin).")
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
+              help="Output directory (replaced atomically).")
+@click.option("--threshold", type=float, default=0.0, show_default=True,
+              help="A sequence is a site when its maximum activation is above this (DanQ: 0).")
+@click.option("--threshold-fraction", type=float, default=None,
+              help="Stricter rule: above this fraction (0-1, e.g. 0.5) of the filter's maximum "
+                   "over all scanned sequences.")
+@click.option("--max-sequences", type=int, default=20_000, show_default=True,
+              help="Scan at most this many sequences (HDF5: whole chunks in a seeded random "
+                   "order; FASTA: the first records).")
+@click.option("--positives-of", default=None,
+              help="Scan only sequences labelled 1 for this target (name or 0-based index), as "
+                   "the DanQ paper did. HDF5 datasets only.")
+@click.option("--min-sites", type=int, default=10, show_default=True,
+              help="Filters with fewer sites are reported as too_few_sites and not compared.")
+@click.option("--release", default="JASPAR2024", show_default=True,
+              help="JASPAR release of CORE vertebrates (JASPAR2016 is the paper's database).")
+@click.option("--top-matches", type=int, default=5, show_default=True,
+              help="Matches per filter written to tomtom.tsv.")
+@click.option("--evalue", "evalue_threshold", type=float, default=0.01, show_default=True,
+              help="A filter matches when its best E-value is below this (the paper's 0.01).")
+@click.option("--logos/--no-logos", default=True, show_default=True,
+              help="Draw logos/filter_NNN.png per matched filter and logos_overview.png.")
+@click.option("--batch-size", type=int, default=256, show_default=True)
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--threads", type=int, default=None,
+              help="CPU threads for torch and TOMTOM (default: all available).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed for the choice of HDF5 chunks.")
+def command(model, data, outdir, threshold, threshold_fraction, max_sequences, positives_of,
+            min_sites, release, top_matches, evalue_threshold, logos, batch_size, device, threads,
+            seed):
+    """Turn each first-layer filter into a motif and match it to JASPAR CORE vertebrates.
+
+    Each sequence's best window per filter is kept when its activation passes the threshold;
+    the kept windows make the filter's position frequency matrix. Writes motifs.meme,
+    filters.tsv, tomtom.tsv, summary.json and logos to OUTPUT.
+
+    The first TOMTOM call in an environment compiles memelite's kernels (about a minute);
+    the compiled code is cached on disk (NUMBA_CACHE_DIR, or ~/.cache/danq/numba when the
+    memelite install is read-only).
+    """
+    from danq.motifs import run_motifs
+
+    summary = run_motifs(
+        model, data, outdir, threshold=threshold, threshold_fraction=threshold_fraction,
+        max_sequences=max_sequences, min_sites=min_sites, release=release,
+        top_matches=top_matches, evalue_threshold=evalue_threshold, positives_of=positives_of,
+        logos=logos, batch_size=batch_size, device=device, threads=threads, seed=seed,
+    )
+    click.echo(
+        f"{outdir}: {summary['n_filters']} filters, {summary['n_with_sites']} with sites, "
+        f"{summary['n_tested']} with >= {summary['min_sites']} sites compared to "
+        f"{summary['n_database_motifs']} {summary['release']} motifs; "
+        f"{summary['n_matched_evalue']} match at E < {summary['evalue_threshold']:g}, "
+        f"{summary['n_matched_qvalue']} at q < {summary['qvalue_threshold']:g} "
+        f"({summary['n_sequences']} sequences scanned)",
+        err=True,
+    )

@@ -1,0 +1,864 @@
+"""First-layer filters as sequence motifs, matched to JASPAR with TOMTOM (DanQ's method).
+
+For every first-layer convolution filter of a trained model:
+
+1. scan a set of sequences; keep each sequence's maximum activation and its position
+   (:func:`filter_activations`, in batches, so memory holds (N, F) maxima, never (N, F, L));
+2. where that maximum passes the threshold, take the kernel-wide subsequence at that position and
+   count it into a position frequency matrix (:func:`site_counts`). The threshold is DanQ's
+   ``activation > 0`` by default (the ReLU output is positive), or ``activation > fraction × the
+   filter's maximum over the set`` (the stricter rule others used, e.g. 0.5);
+3. turn counts into probabilities and information content (:func:`pfm_to_ppm`,
+   :func:`information_content`) and write them all in MEME format (:func:`write_meme`);
+4. compare every filter with at least ``min_sites`` sites to JASPAR CORE vertebrates with
+   memelite's TOMTOM (:func:`tomtom_against_jaspar`); filters with fewer sites are listed with
+   the status ``too_few_sites`` (or ``no_sites``) instead of being dropped silently;
+5. draw information-content logos with logomaker for the matched filters (:func:`plot_match_logo`,
+   :func:`plot_overview`).
+
+:func:`run_motifs` ties these together for ``danq motifs`` and writes one output directory
+(atomically: it appears complete or not at all)::
+
+    motifs.meme        every filter with at least one site (MEME version 4, with nsites)
+    filters.tsv        one row per filter: sites, information content, status, best match, p/E/q
+    tomtom.tsv         the best ``top_matches`` JASPAR matches of every tested filter
+    summary.json       counts (filters with sites, tested, matched at E < 0.01 and at q < 0.05),
+                       the JASPAR release and its size, the threshold, the number of sequences
+    logos/filter_NNN.png   a matched filter's logo above its best JASPAR motif, aligned
+    logos_overview.png     the best matches (by p-value) on one page
+
+TOMTOM statistics. memelite returns, per (filter, JASPAR motif), the p-value of the best
+alignment over both strands (already corrected for trying two strands), the offset, overlap and
+strand. As in the MEME suite's Tomtom, the E-value is ``p × number of database motifs`` and the
+q-value is Benjamini–Hochberg over all the match p-values of the run (every tested filter against
+every database motif), so "q < 0.05" is a false discovery rate over the whole report. A filter
+*matches* when its best E-value is below 0.01 (the DanQ paper's criterion: 163 of 320 DanQ filters).
+memelite's TOMTOM scores columns with the Euclidean distance; the paper's run used Pearson
+correlation, so counts can differ slightly from the paper's even for the same filters.
+
+memelite compiles its kernels with numba (about a minute) on first use and caches the machine
+code on disk; :func:`configure_numba_cache` makes sure that cache lands somewhere writable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from danq.errors import DanqError
+from danq.io import atomic_directory
+from danq.jaspar import DEFAULT_RELEASE, load_jaspar, normalise_release
+
+ACGT = "ACGT"
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+DEFAULT_MAX_SEQUENCES = 20_000
+DEFAULT_MIN_SITES = 10
+DEFAULT_TOP_MATCHES = 5
+DEFAULT_BATCH_SIZE = 256
+EVALUE_THRESHOLD = 0.01
+QVALUE_THRESHOLD = 0.05
+OVERVIEW_ROWS = 12
+
+STATUS_TESTED = "tested"
+STATUS_TOO_FEW = "too_few_sites"
+STATUS_NO_SITES = "no_sites"
+
+TOMTOM_COLUMNS = [
+    "filter", "rank", "target_id", "target_name", "p_value", "e_value", "q_value",
+    "offset", "strand", "overlap", "score",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# numba's on-disk cache for memelite
+
+
+def _user_cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "danq" / "numba"
+
+
+def _writable_dir(path: Path) -> bool:
+    """True if files can be created in ``path`` (creating it first when it is missing)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError:
+        return False
+    return True
+
+
+def configure_numba_cache() -> str | None:
+    """Point numba's cache somewhere writable before memelite is imported; return the choice.
+
+    memelite's kernels are ``numba.njit(cache=True)``: the first call in an environment compiles
+    them (about a minute on two cores) and stores the machine code; later processes load it in
+    milliseconds. numba stores it beside the package (``memelite/__pycache__``), which fails on a
+    read-only site-packages (a system or container install); numba would then fall back to its
+    own user directory, but only if that is writable too. So, in this order:
+
+    * ``NUMBA_CACHE_DIR`` already set by the user: respected as is;
+    * ``memelite/__pycache__`` writable: numba's default is left alone (shared by every user
+      of that environment, so it compiles once per environment);
+    * otherwise ``$XDG_CACHE_HOME/danq/numba`` (``~/.cache/danq/numba``), or a per-user folder
+      in the temporary directory when the home directory is read-only too.
+
+    This must run before the first ``import memelite`` (numba picks a function's cache location
+    when the function is decorated); calling it later is harmless but has no effect.
+
+    Returns
+    -------
+    str or None
+        The ``NUMBA_CACHE_DIR`` now in force, or None when numba's in-tree default is used.
+    """
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return os.environ["NUMBA_CACHE_DIR"]
+    spec = importlib.util.find_spec("memelite")
+    if spec is not None and spec.submodule_search_locations:
+        in_tree = Path(next(iter(spec.submodule_search_locations))) / "__pycache__"
+        if _writable_dir(in_tree):
+            return None
+    user = getattr(os, "getuid", lambda: "user")()
+    candidates = [_user_cache_root(), Path(tempfile.gettempdir()) / f"danq-numba-{user}"]
+    for candidate in candidates:
+        if _writable_dir(candidate):
+            os.environ["NUMBA_CACHE_DIR"] = str(candidate)
+            with contextlib.suppress(ImportError):
+                import numba.core.config as numba_config  # numba may be imported already
+
+                numba_config.CACHE_DIR = str(candidate)
+            return str(candidate)
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Scanning: maxima, sites, matrices
+
+
+def conv_weights(conv: Any, alphabet: str = ACGT) -> tuple[Any, Any]:
+    """Return ``(weight (F, 4, k), bias (F,))`` of a first-layer Conv1d, channels reordered to ACGT.
+
+    ``alphabet`` is the letter order of the convolution's input channels (the model's training
+    alphabet). The padding and stride of the layer are ignored on purpose: a motif is the window
+    where the whole kernel lies on the sequence, scanned at every position.
+    """
+    import torch
+    from torch import nn
+
+    if not isinstance(conv, nn.Conv1d):
+        raise DanqError(f"expected a first-layer nn.Conv1d, got {type(conv).__name__}")
+    if conv.in_channels != 4 or conv.groups != 1:
+        raise DanqError(
+            f"first-layer convolution has {conv.in_channels} input channels in "
+            f"{conv.groups} group(s); a DNA filter needs 4 in one group"
+        )
+    if conv.dilation[0] != 1:
+        raise DanqError(f"first-layer convolution is dilated ({conv.dilation[0]}); not supported")
+    alphabet = alphabet.upper()
+    if sorted(alphabet) != sorted(ACGT):
+        raise DanqError(f"model alphabet {alphabet!r} is not a permutation of ACGT")
+    order = [alphabet.index(letter) for letter in ACGT]
+    weight = conv.weight.detach()[:, order, :].float()
+    bias = conv.bias.detach().float() if conv.bias is not None else torch.zeros(weight.shape[0])
+    return weight, bias
+
+
+def model_first_conv(model: Any, source: str | os.PathLike[str] = "model") -> Any:
+    """The model's first-layer ``nn.Conv1d`` (4 input channels); DanqError naming ``source`` if none."""
+    from danq.models import first_conv
+
+    try:
+        return first_conv(model)
+    except DanqError as exc:
+        raise DanqError(f"{source}: {exc}") from None
+
+
+def _as_one_hot(batch: np.ndarray) -> np.ndarray:
+    from danq.encoders import tokens_to_one_hot
+
+    return tokens_to_one_hot(batch) if batch.ndim == 2 else np.asarray(batch, dtype=np.float32)
+
+
+def filter_activations(
+    conv: Any,
+    x: np.ndarray,
+    *,
+    alphabet: str = ACGT,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    device: Any = "cpu",
+    progress: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each sequence's maximum activation of every filter, and where it is.
+
+    Parameters
+    ----------
+    conv
+        The first-layer ``nn.Conv1d`` (4 input channels in ``alphabet`` order).
+    x
+        Sequences as tokens ``(N, L)`` uint8 (A,C,G,T = 0..3, N = 4) or one-hot ``(N, 4, L)``
+        in ACGT order. Scanned ``batch_size`` at a time.
+
+    Returns
+    -------
+    max_values : (N, F) float32
+        The convolution output (bias included, before the ReLU) at its best position; ``> 0``
+        here is the same as ``> 0`` after the ReLU.
+    positions : (N, F) int32
+        The start of that best window (0 ≤ position ≤ L − k).
+    """
+    import torch
+    import torch.nn.functional as F
+
+    weight, bias = conv_weights(conv, alphabet)
+    n_filters, _, width = weight.shape
+    x = np.asarray(x)
+    if x.ndim not in (2, 3) or (x.ndim == 3 and x.shape[1] != 4):
+        raise DanqError(f"sequences must be tokens (N, L) or one-hot (N, 4, L), got {x.shape}")
+    if x.shape[0] == 0:
+        raise DanqError("no sequences to scan")
+    length = x.shape[-1]
+    if length < width:
+        raise DanqError(
+            f"sequences are {length} bp, shorter than the first-layer kernel ({width} bp)"
+        )
+    device = torch.device(device)
+    weight, bias = weight.to(device), bias.to(device)
+    n = x.shape[0]
+    max_values = np.empty((n, n_filters), dtype=np.float32)
+    positions = np.empty((n, n_filters), dtype=np.int32)
+    starts = range(0, n, batch_size)
+    if progress:
+        from tqdm import tqdm
+
+        starts = tqdm(starts, desc="scanning filters", unit="batch", leave=False)
+    with torch.no_grad():
+        for start in starts:
+            stop = min(start + batch_size, n)
+            batch = torch.from_numpy(_as_one_hot(x[start:stop])).to(device)
+            best, where = F.conv1d(batch, weight, bias).max(dim=2)
+            max_values[start:stop] = best.cpu().numpy()
+            positions[start:stop] = where.cpu().numpy()
+    return max_values, positions
+
+
+def site_thresholds(
+    max_values: np.ndarray, threshold: float = 0.0, fraction: float | None = None
+) -> np.ndarray:
+    """Per-filter activation a site must exceed (strictly).
+
+    ``fraction`` None: every filter uses ``threshold`` (DanQ: 0). Otherwise filter f uses
+    ``max(threshold, fraction × its maximum activation over all sequences)``.
+    """
+    if threshold < 0:
+        raise DanqError(f"--threshold {threshold}: must be >= 0 (activations pass a ReLU)")
+    n_filters = max_values.shape[1]
+    if fraction is None:
+        return np.full(n_filters, float(threshold))
+    if not 0.0 <= fraction < 1.0:
+        raise DanqError(f"--threshold-fraction {fraction}: must be in [0, 1)")
+    overall_max = max_values.max(axis=0).astype(np.float64)
+    return np.maximum(float(threshold), fraction * overall_max)
+
+
+def site_counts(
+    tokens: np.ndarray,
+    max_values: np.ndarray,
+    positions: np.ndarray,
+    kernel_width: int,
+    thresholds: np.ndarray | float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Count the kernel-wide windows at each passing maximum into position frequency matrices.
+
+    Parameters
+    ----------
+    tokens
+        ``(N, L)`` uint8 sequences (A,C,G,T = 0..3, N = 4), the ones :func:`filter_activations`
+        scanned. An ``N`` inside a window adds nothing to its column.
+    max_values, positions
+        ``(N, F)`` output of :func:`filter_activations`.
+    thresholds
+        A scalar or ``(F,)``; sequence i is a site of filter f when ``max_values[i, f] > thr[f]``.
+
+    Returns
+    -------
+    pfms : (F, 4, k) float64
+        Counts, rows ACGT.
+    nsites : (F,) int64
+        Number of sequences that passed (one site at most per sequence, as in DanQ).
+    """
+    tokens = np.asarray(tokens, dtype=np.uint8)
+    n_seq, n_filters = max_values.shape
+    if tokens.shape[0] != n_seq:
+        raise DanqError(f"{tokens.shape[0]} sequences but activations for {n_seq}")
+    thr = np.broadcast_to(np.asarray(thresholds, dtype=np.float64), (n_filters,))
+    columns = np.arange(kernel_width)
+    pfms = np.zeros((n_filters, 4, kernel_width), dtype=np.float64)
+    nsites = np.zeros(n_filters, dtype=np.int64)
+    for f in range(n_filters):
+        rows = np.flatnonzero(max_values[:, f] > thr[f])
+        nsites[f] = rows.size
+        if rows.size == 0:
+            continue
+        windows = tokens[rows[:, None], positions[rows, f][:, None] + columns].astype(np.int64)
+        flat = np.bincount((windows * kernel_width + columns).ravel(), minlength=5 * kernel_width)
+        pfms[f] = flat.reshape(5, kernel_width)[:4]
+    return pfms, nsites
+
+
+def pfm_to_ppm(pfm: np.ndarray, pseudocount: float = 0.0) -> np.ndarray:
+    """Counts (…, 4, k) to probabilities per column; a column without counts becomes uniform."""
+    counts = np.asarray(pfm, dtype=np.float64) + pseudocount
+    totals = counts.sum(axis=-2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ppm = np.where(totals > 0, counts / np.where(totals > 0, totals, 1.0), 0.25)
+    return ppm
+
+
+def information_content(ppm: np.ndarray) -> np.ndarray:
+    """Bits per position, ``2 + Σ p log2 p`` against a uniform background: shape (…, k)."""
+    p = np.asarray(ppm, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plogp = np.where(p > 0, p * np.log2(np.where(p > 0, p, 1.0)), 0.0)
+    return 2.0 + plogp.sum(axis=-2)
+
+
+@dataclass
+class FilterMotif:
+    """One filter's motif: ``pfm`` (4, k) counts in ACGT order from ``nsites`` sequences."""
+
+    index: int
+    pfm: np.ndarray
+    nsites: int
+    max_activation: float = float("nan")
+    site_threshold: float = 0.0
+
+    @property
+    def name(self) -> str:
+        return filter_name(self.index)
+
+    @property
+    def ppm(self) -> np.ndarray:
+        return pfm_to_ppm(self.pfm)
+
+    @property
+    def information_content(self) -> float:
+        """Total information content in bits (0 for a filter without sites)."""
+        return float(information_content(self.ppm).sum()) if self.nsites else 0.0
+
+
+def filter_name(index: int) -> str:
+    """The motif name of filter ``index``: ``filter_007`` (sorts in filter order up to 999)."""
+    return f"filter_{index:03d}"
+
+
+def write_meme(path: str | os.PathLike[str], motifs: Sequence[tuple[str, np.ndarray, int]]) -> None:
+    """Write ``(name, ppm (4, k), nsites)`` motifs as a MEME version 4 text file (atomically).
+
+    Readable by the MEME suite (tomtom, meme2images) and by ``memelite.io.read_meme``. The
+    background is uniform, as for the TOMTOM comparison.
+    """
+    from danq.io import atomic_path
+
+    lines = [
+        "MEME version 4", "", f"ALPHABET= {ACGT}", "", "strands: + -", "",
+        "Background letter frequencies", "A 0.25 C 0.25 G 0.25 T 0.25", "",
+    ]
+    for name, ppm, nsites in motifs:
+        ppm = np.asarray(ppm, dtype=np.float64)
+        if ppm.ndim != 2 or ppm.shape[0] != 4:
+            raise DanqError(f"motif {name}: expected a (4, k) matrix, got {ppm.shape}")
+        lines.append(f"MOTIF {name}")
+        lines.append(f"letter-probability matrix: alength= 4 w= {ppm.shape[1]} nsites= {nsites} E= 0")
+        lines.extend(" ".join(f"{value:.6f}" for value in column) for column in ppm.T)
+        lines.append("")
+    with atomic_path(path) as tmp:
+        tmp.write_text("\n".join(lines) + "\n")
+
+
+# --------------------------------------------------------------------------------------------
+# TOMTOM against JASPAR
+
+
+def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini–Hochberg q-values along the last axis (monotone, capped at 1)."""
+    p = np.asarray(p_values, dtype=np.float64)
+    m = p.shape[-1]
+    order = np.argsort(p, axis=-1, kind="stable")
+    ranked = np.take_along_axis(p, order, axis=-1) * m / np.arange(1, m + 1)
+    ranked = np.minimum.accumulate(ranked[..., ::-1], axis=-1)[..., ::-1]
+    q = np.empty_like(p)
+    np.put_along_axis(q, order, np.minimum(ranked, 1.0), axis=-1)
+    return q
+
+
+def run_tomtom(
+    queries: Sequence[np.ndarray], targets: Sequence[np.ndarray], threads: int | None = None
+) -> dict[str, np.ndarray]:
+    """memelite's TOMTOM of every query against every target, both strands.
+
+    Returns arrays of shape (n_queries, n_targets): ``p_value`` (best alignment, two strands),
+    ``score``, ``offset`` (query column j aligns with target column j + offset, the target
+    reverse-complemented first when the strand is ``-``), ``overlap`` and ``strand`` ("+"/"-").
+    """
+    configure_numba_cache()
+    import memelite
+
+    # float64 C-ordered inputs always: numba compiles (and caches) one kernel per dtype/layout.
+    qs = [np.ascontiguousarray(q, dtype=np.float64) for q in queries]
+    ts = [np.ascontiguousarray(t, dtype=np.float64) for t in targets]
+    n_jobs = -1 if not threads else int(threads)
+    p, score, offset, overlap, strand = memelite.tomtom(qs, ts, n_jobs=n_jobs)
+    return {
+        "p_value": np.clip(p, 0.0, 1.0),
+        "score": score,
+        "offset": offset.astype(np.int64),
+        "overlap": overlap.astype(np.int64),
+        "strand": np.where(strand > 0.5, "-", "+"),
+    }
+
+
+def tomtom_against_jaspar(
+    queries: Mapping[str, np.ndarray],
+    release: str = DEFAULT_RELEASE,
+    *,
+    top: int = DEFAULT_TOP_MATCHES,
+    threads: int | None = None,
+) -> tuple[Any, int]:
+    """Compare probability matrices to JASPAR CORE vertebrates; return each query's best matches.
+
+    Parameters
+    ----------
+    queries
+        ``{name: ppm (4, k)}`` in ACGT order.
+    release
+        A pyjaspar release (``JASPAR2016`` reproduces the DanQ paper's database).
+    top
+        How many matches (lowest p-value first) to keep per query.
+
+    Returns
+    -------
+    matches : pandas.DataFrame
+        Columns ``filter, rank, target_id, target_name, p_value, e_value, q_value, offset,
+        strand, overlap, score``; ``rank`` 1 is the best match. E = p × database size;
+        q = Benjamini–Hochberg over all (query, database motif) p-values of this call.
+    n_database : int
+        Number of JASPAR motifs compared against.
+    """
+    import pandas as pd
+
+    database = load_jaspar(release)
+    if top < 1:
+        raise DanqError(f"--top-matches {top}: must be at least 1")
+    names = list(queries)
+    if not names:
+        return pd.DataFrame(columns=TOMTOM_COLUMNS), len(database)
+    result = run_tomtom(
+        [queries[name] for name in names], [pfm_to_ppm(m.pfm) for m in database], threads
+    )
+    p = result["p_value"]
+    e = p * len(database)
+    q = benjamini_hochberg(p.ravel()).reshape(p.shape)
+    rows = []
+    for i, name in enumerate(names):
+        # lowest p first; among equal p-values the higher alignment score first
+        order = np.lexsort((-result["score"][i], p[i]))[:top]
+        for rank, j in enumerate(order, start=1):
+            rows.append({
+                "filter": name, "rank": rank,
+                "target_id": database[j].matrix_id, "target_name": database[j].name,
+                "p_value": p[i, j], "e_value": e[i, j], "q_value": q[i, j],
+                "offset": int(result["offset"][i, j]), "strand": result["strand"][i, j],
+                "overlap": int(result["overlap"][i, j]), "score": float(result["score"][i, j]),
+            })
+    return pd.DataFrame(rows, columns=TOMTOM_COLUMNS), len(database)
+
+
+# --------------------------------------------------------------------------------------------
+# Logos
+
+
+def _logo_frame(ppm: np.ndarray, start: int = 0) -> Any:
+    """Information-content letter heights as a DataFrame indexed by x position."""
+    import pandas as pd
+
+    heights = ppm * information_content(ppm)[None, :]
+    return pd.DataFrame(heights.T, columns=list(ACGT), index=np.arange(start, start + ppm.shape[1]))
+
+
+def _draw_logo(ax: Any, ppm: np.ndarray, start: int, title: str, xlim: tuple[float, float]) -> None:
+    import logomaker
+
+    logomaker.Logo(_logo_frame(ppm, start), ax=ax, color_scheme="classic")
+    ax.set_xlim(*xlim)
+    ax.set_ylim(0, 2)
+    ax.set_ylabel("bits")
+    ax.set_title(title, fontsize=9, loc="left")
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def _aligned_target(match: Mapping[str, Any], target_pfm: np.ndarray) -> tuple[np.ndarray, int]:
+    """The JASPAR motif as TOMTOM aligned it (reverse-complemented on ``-``) and its x start."""
+    ppm = pfm_to_ppm(target_pfm)
+    if match["strand"] == "-":
+        ppm = ppm[::-1, ::-1]
+    return ppm, -int(match["offset"])
+
+
+def _match_title(match: Mapping[str, Any]) -> str:
+    return (
+        f"{match['target_id']} {match['target_name']} ({match['strand']})  "
+        f"p={match['p_value']:.2g}  E={match['e_value']:.2g}  q={match['q_value']:.2g}"
+    )
+
+
+def _draw_pair(axes: Sequence[Any], motif: FilterMotif, match: Mapping[str, Any],
+               target_pfm: np.ndarray) -> None:
+    target, start = _aligned_target(match, target_pfm)
+    width = motif.pfm.shape[1]
+    xlim = (min(0, start) - 0.5, max(width, start + target.shape[1]) - 0.5)
+    _draw_logo(axes[0], motif.ppm, 0, f"{motif.name}  ({motif.nsites} sites)", xlim)
+    _draw_logo(axes[1], target, start, _match_title(match), xlim)
+
+
+def plot_match_logo(
+    path: str | os.PathLike[str], motif: FilterMotif, match: Mapping[str, Any],
+    target_pfm: np.ndarray,
+) -> None:
+    """One PNG: the filter's information-content logo above its best JASPAR motif, aligned."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from danq.io import atomic_path
+
+    width = max(motif.pfm.shape[1], target_pfm.shape[1])
+    fig, axes = plt.subplots(2, 1, figsize=(max(4.0, 0.32 * width + 1.5), 3.6), sharex=True)
+    try:
+        _draw_pair(axes, motif, match, target_pfm)
+        fig.tight_layout()
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=100)
+    finally:
+        plt.close(fig)
+
+
+def plot_overview(
+    path: str | os.PathLike[str], pairs: Sequence[tuple[FilterMotif, Mapping[str, Any], np.ndarray]],
+) -> None:
+    """The given (motif, best match, JASPAR counts) pairs side by side, one row each, on one PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from danq.io import atomic_path
+
+    n = max(1, len(pairs))
+    fig, axes = plt.subplots(n, 2, figsize=(11, 1.6 * n + 0.6), squeeze=False)
+    try:
+        if not pairs:
+            for ax in axes[0]:
+                ax.axis("off")
+            axes[0, 0].text(0, 0.5, "no filter matched a JASPAR motif", fontsize=12)
+        for row, (motif, match, target_pfm) in zip(axes, pairs, strict=False):
+            _draw_pair(row, motif, match, target_pfm)
+        fig.tight_layout()
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=90)
+    finally:
+        plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading sequences
+
+
+def _is_hdf5(path: Path) -> bool:
+    if str(path) == "-":
+        return False
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(8) == HDF5_MAGIC
+    except OSError:
+        return False
+
+
+def _target_column(ds: Any, target: str, where: str) -> int:
+    if not ds.has_labels:
+        raise DanqError(f"{where}: --positives-of {target}: the dataset has no labels")
+    if target in ds.target_names:
+        return ds.target_names.index(target)
+    if target.isdigit() and int(target) < ds.n_targets:
+        return int(target)
+    raise DanqError(f"{where}: --positives-of {target}: no such target (name or 0-based index)")
+
+
+def read_dataset_tokens(
+    path: str | os.PathLike[str],
+    max_sequences: int,
+    *,
+    positives_of: str | None = None,
+    seed: int = 0,
+) -> np.ndarray:
+    """Up to ``max_sequences`` token rows ``(N, L)`` from a danq HDF5 dataset.
+
+    Whole storage chunks are read in a seeded random order until enough rows are collected,
+    so a large file is sampled across its length (not only its first, say, chromosome 1
+    windows) while every read stays chunk-aligned. ``positives_of`` (a target name or index)
+    keeps only the rows labelled 1 for that target, as the DanQ paper scanned positives.
+    """
+    from danq.data import open_dataset
+
+    where = str(path)
+    with open_dataset(path) as ds:
+        n = len(ds)
+        if n == 0:
+            raise DanqError(f"{where}: the dataset holds no sequences")
+        column = _target_column(ds, positives_of, where) if positives_of is not None else None
+        chunk = max(1, int(ds.chunk_rows))
+        blocks = np.random.default_rng(seed).permutation(math.ceil(n / chunk))
+        if max_sequences >= n and column is None:
+            blocks = np.sort(blocks)
+        kept: list[np.ndarray] = []
+        total = 0
+        for block in blocks:
+            start, stop = int(block) * chunk, min(n, (int(block) + 1) * chunk)
+            tokens = ds.tokens(start, stop)
+            if column is not None:
+                tokens = tokens[ds.labels(start, stop)[:, column] > 0]
+            tokens = tokens[: max_sequences - total]
+            kept.append(tokens)
+            total += len(tokens)
+            if total >= max_sequences:
+                break
+    if total == 0:
+        raise DanqError(f"{where}: no sequence is positive for target {positives_of}")
+    return np.concatenate(kept)
+
+
+def read_fasta_tokens_fitted(
+    path: str | os.PathLike[str], sequence_length: int, kernel_width: int, max_sequences: int
+) -> np.ndarray:
+    """The first ``max_sequences`` FASTA records as tokens, centre-cropped/N-padded to the model's
+    input length. A record shorter than the kernel cannot hold a site and is an error."""
+    from danq.encoders import fit_tokens
+    from danq.fasta import read_fasta_tokens
+
+    where = "<stdin>" if str(path) == "-" else str(path)
+    rows: list[np.ndarray] = []
+    for name, tokens in read_fasta_tokens(path):
+        if tokens.size < kernel_width:
+            raise DanqError(
+                f"{where}: record '{name}' is {tokens.size} bp, shorter than the model's "
+                f"first-layer kernel ({kernel_width} bp)"
+            )
+        rows.append(fit_tokens(tokens, sequence_length))
+        if len(rows) >= max_sequences:
+            break
+    return np.stack(rows)
+
+
+def read_sequences(
+    path: str | os.PathLike[str],
+    *,
+    sequence_length: int,
+    kernel_width: int,
+    max_sequences: int = DEFAULT_MAX_SEQUENCES,
+    positives_of: str | None = None,
+    seed: int = 0,
+) -> np.ndarray:
+    """Tokens ``(N, L)`` to scan, from a danq HDF5 dataset (by content) or a FASTA file / ``-``."""
+    if max_sequences < 1:
+        raise DanqError(f"--max-sequences {max_sequences}: must be at least 1")
+    p = Path(path)
+    if str(path) != "-" and not p.is_file():
+        raise DanqError(f"{p}: sequence file does not exist")
+    if _is_hdf5(p):
+        tokens = read_dataset_tokens(p, max_sequences, positives_of=positives_of, seed=seed)
+    else:
+        if positives_of is not None:
+            raise DanqError(f"{p}: --positives-of needs a labelled danq HDF5 dataset, not FASTA")
+        tokens = read_fasta_tokens_fitted(path, sequence_length, kernel_width, max_sequences)
+    if tokens.shape[1] < kernel_width:
+        raise DanqError(
+            f"{p}: sequences are {tokens.shape[1]} bp, shorter than the model's first-layer "
+            f"kernel ({kernel_width} bp)"
+        )
+    return tokens
+
+
+# --------------------------------------------------------------------------------------------
+# The whole stage
+
+
+def extract_motifs(
+    conv: Any,
+    tokens: np.ndarray,
+    *,
+    alphabet: str = ACGT,
+    threshold: float = 0.0,
+    threshold_fraction: float | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    device: Any = "cpu",
+    progress: bool = False,
+) -> list[FilterMotif]:
+    """Steps 1–2 for every filter: scan ``tokens`` (N, L) and count the passing windows."""
+    max_values, positions = filter_activations(
+        conv, tokens, alphabet=alphabet, batch_size=batch_size, device=device, progress=progress
+    )
+    thresholds = site_thresholds(max_values, threshold, threshold_fraction)
+    width = int(conv.weight.shape[-1])
+    pfms, nsites = site_counts(tokens, max_values, positions, width, thresholds)
+    overall = max_values.max(axis=0)
+    return [
+        FilterMotif(f, pfms[f], int(nsites[f]), float(overall[f]), float(thresholds[f]))
+        for f in range(len(nsites))
+    ]
+
+
+def filter_table(
+    motifs: Sequence[FilterMotif], matches: Any, min_sites: int, evalue_threshold: float
+) -> Any:
+    """One row per filter: sites, information content, status and its best JASPAR match."""
+    import pandas as pd
+
+    best = matches[matches["rank"] == 1].set_index("filter") if len(matches) else None
+    rows = []
+    for motif in motifs:
+        status = (
+            STATUS_NO_SITES if motif.nsites == 0
+            else STATUS_TOO_FEW if motif.nsites < min_sites else STATUS_TESTED
+        )
+        row: dict[str, Any] = {
+            "filter": motif.index, "name": motif.name, "nsites": motif.nsites,
+            "max_activation": motif.max_activation, "site_threshold": motif.site_threshold,
+            "information_content": round(motif.information_content, 4), "status": status,
+        }
+        hit = best.loc[motif.name] if best is not None and motif.name in best.index else None
+        for column in ("target_id", "target_name", "p_value", "e_value", "q_value",
+                       "offset", "strand", "overlap"):
+            row[f"best_{column}" if column.startswith("target") else column] = (
+                hit[column] if hit is not None else None
+            )
+        row["matched"] = bool(hit is not None and hit["e_value"] < evalue_threshold)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def run_motifs(
+    model_path: str | os.PathLike[str],
+    data_path: str | os.PathLike[str],
+    outdir: str | os.PathLike[str],
+    *,
+    threshold: float = 0.0,
+    threshold_fraction: float | None = None,
+    max_sequences: int = DEFAULT_MAX_SEQUENCES,
+    min_sites: int = DEFAULT_MIN_SITES,
+    release: str = DEFAULT_RELEASE,
+    top_matches: int = DEFAULT_TOP_MATCHES,
+    evalue_threshold: float = EVALUE_THRESHOLD,
+    positives_of: str | None = None,
+    logos: bool = True,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    device: str = "auto",
+    threads: int | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """``danq motifs``: extract, write, compare and draw every first-layer filter's motif.
+
+    Returns the summary written to ``summary.json`` (see the module docstring for the files).
+    """
+    from danq.checkpoint import load_model
+    from danq.io import require_file
+    from danq.runtime import resolve_device, set_threads
+
+    if min_sites < 1:
+        raise DanqError(f"--min-sites {min_sites}: must be at least 1")
+    if batch_size < 1:
+        raise DanqError(f"--batch-size {batch_size}: must be at least 1")
+    release = normalise_release(release)
+    n_threads = set_threads(threads)
+    torch_device = resolve_device(device)
+    model_file = require_file(model_path, "model checkpoint")
+    model = load_model(model_file)
+    header = getattr(model, "danq_header", {}) or {}
+    conv = model_first_conv(model, model_file)
+    width = int(conv.weight.shape[-1])
+    sequence_length = int(header.get("sequence_length") or 1000)
+    tokens = read_sequences(
+        data_path, sequence_length=sequence_length, kernel_width=width,
+        max_sequences=max_sequences, positives_of=positives_of, seed=seed,
+    )
+    started = time.monotonic()
+    motifs = extract_motifs(
+        conv, tokens, alphabet=str(header.get("alphabet") or ACGT), threshold=threshold,
+        threshold_fraction=threshold_fraction, batch_size=batch_size, device=torch_device,
+        progress=len(tokens) > 20 * batch_size and os.isatty(2),
+    )
+    scan_seconds = time.monotonic() - started
+    tested = {m.name: m.ppm for m in motifs if m.nsites >= min_sites}
+    matches, n_database = tomtom_against_jaspar(
+        tested, release, top=top_matches, threads=n_threads
+    )
+    table = filter_table(motifs, matches, min_sites, evalue_threshold)
+    summary = {
+        "model": str(model_file), "data": str(data_path), "arch": header.get("arch"),
+        "n_sequences": int(len(tokens)), "sequence_length": int(tokens.shape[1]),
+        "n_filters": len(motifs), "kernel_width": width,
+        "threshold": threshold, "threshold_fraction": threshold_fraction,
+        "positives_of": positives_of, "min_sites": min_sites,
+        "n_with_sites": int(sum(m.nsites > 0 for m in motifs)),
+        "n_too_few_sites": int((table["status"] == STATUS_TOO_FEW).sum()),
+        "n_no_sites": int((table["status"] == STATUS_NO_SITES).sum()),
+        "n_tested": len(tested),
+        "release": release, "collection": "CORE", "tax_group": "vertebrates",
+        "n_database_motifs": n_database,
+        "evalue_threshold": evalue_threshold, "qvalue_threshold": QVALUE_THRESHOLD,
+        "n_matched_evalue": int((table["e_value"].astype(float) < evalue_threshold).sum()),
+        "n_matched_qvalue": int((table["q_value"].astype(float) < QVALUE_THRESHOLD).sum()),
+        "n_distinct_jaspar_matched": int(
+            table.loc[table["matched"], "best_target_id"].nunique()
+        ),
+        "scan_seconds": round(scan_seconds, 2),
+    }
+    with atomic_directory(outdir) as tmp:
+        write_meme(tmp / "motifs.meme", [(m.name, m.ppm, m.nsites) for m in motifs if m.nsites])
+        table.to_csv(tmp / "filters.tsv", sep="\t", index=False, float_format="%.6g")
+        matches.to_csv(tmp / "tomtom.tsv", sep="\t", index=False, float_format="%.6g")
+        if logos:
+            _write_logos(tmp, motifs, table, matches, release)
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def _write_logos(
+    outdir: Path, motifs: Sequence[FilterMotif], table: Any, matches: Any, release: str
+) -> None:
+    """logos/filter_NNN.png for every matched filter and logos_overview.png of the best ones."""
+    counts = {m.matrix_id: m.pfm for m in load_jaspar(release)}
+    best = matches[matches["rank"] == 1].set_index("filter")
+    matched = table[table["matched"]].sort_values("p_value", kind="stable")
+    (outdir / "logos").mkdir()
+    pairs = []
+    for _, row in matched.iterrows():
+        motif = motifs[int(row["filter"])]
+        match = best.loc[motif.name]
+        target = counts[match["target_id"]]
+        plot_match_logo(outdir / "logos" / f"{motif.name}.png", motif, match, target)
+        if len(pairs) < OVERVIEW_ROWS:
+            pairs.append((motif, match, target))
+    plot_overview(outdir / "logos_overview.png", pairs)
