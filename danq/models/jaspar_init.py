@@ -17,38 +17,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from danq.encoders import reverse_complement
 from danq.errors import DanqError
+from danq.jaspar import load_jaspar
 
 REVERSE_COMPLEMENT_SUFFIX = "(rc)"
 
 
 def load_jaspar_pwms(release: str = "JASPAR2016") -> list[tuple[str, np.ndarray]]:
-    """Return ``(matrix_id, pwm)`` for every CORE vertebrate motif of a pyjaspar release.
+    """Return ``(matrix_id, pwm)`` for every CORE vertebrate motif of a release, sorted by ID.
 
     ``pwm`` is a float64 array of shape (4, motif_length), rows A, C, G, T, columns summing to 1.
-    The SQLite database ships inside the pyjaspar wheel, so nothing is downloaded.
+    Read through :func:`danq.jaspar.load_jaspar` (pyjaspar's bundled SQLite, nothing downloaded).
     """
-    import pyjaspar
-
-    if release not in pyjaspar.jaspar_releases:
-        valid = ", ".join(sorted(pyjaspar.jaspar_releases))
-        raise DanqError(f"{release}: unknown JASPAR release (pyjaspar offers {valid})")
-    database = pyjaspar.jaspardb(release=release)
-    motifs = database.fetch_motifs(collection="CORE", tax_group=["vertebrates"])
     pwms = []
-    for motif in sorted(motifs, key=lambda m: str(m.matrix_id)):
-        counts = np.array([motif.counts[letter] for letter in "ACGT"], dtype=np.float64)
-        totals = counts.sum(axis=0, keepdims=True)
-        totals[totals == 0] = 1.0
-        pwms.append((str(motif.matrix_id), counts / totals))
-    if not pwms:
-        raise DanqError(f"{release}: pyjaspar returned no CORE vertebrate motifs")
+    for motif in sorted(load_jaspar(release), key=lambda m: m.matrix_id):
+        totals = motif.pfm.sum(axis=0, keepdims=True)
+        pwms.append((motif.matrix_id, motif.pfm / np.where(totals == 0, 1.0, totals)))
     return pwms
-
-
-def reverse_complement_pwm(pwm: np.ndarray) -> np.ndarray:
-    """Reverse complement of an ACGT-ordered (4, L) matrix: reverse columns, swap A↔T and C↔G."""
-    return pwm[::-1, ::-1].copy()
 
 
 def centre_crop(pwm: np.ndarray, width: int) -> np.ndarray:
@@ -110,7 +96,7 @@ def jaspar_kernels(
     for kernel in range(n_kernels):
         motif_id, pwm = pwms[kernel % len(pwms)]
         if kernel >= len(pwms):
-            pwm = reverse_complement_pwm(pwm)
+            pwm = reverse_complement(pwm)
             motif_id += REVERSE_COMPLEMENT_SUFFIX
         pwm = centre_crop(pwm, kernel_size)
         offset = int(rng.integers(0, kernel_size - pwm.shape[1] + 1))
