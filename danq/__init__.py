@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "load_model": ("danq.checkpoint", "load_model"),
-    "predict": ("danq.predict", "predict"),
+    "predict": ("danq.prediction", "predict"),
     "encoders": ("danq.encoders", None),
     "data": ("danq.data", None),
     "models": ("danq.models", None),

@@ -1,0 +1,70 @@
+"""`danq evaluate`: per-target ROC AUC and PR AUC of a model on a labelled test dataset."""
+
+from __future__ import annotations
+
+import click
+
+from danq.runtime import DEVICES, PRECISIONS
+
+
+@click.command(name="evaluate", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--model", "model", type=click.Path(dir_okay=False), default=None,
+              help="Checkpoint (.pt) to evaluate.")
+@click.option("--data", type=click.Path(dir_okay=False), default=None,
+              help="Labelled danq test dataset (.h5).")
+@click.option("--from-predictions", "from_predictions", type=click.Path(dir_okay=False),
+              default=None,
+              help="Redo metrics and plots from a saved predictions.h5 instead (no model needed).")
+@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
+              help="Output directory: metrics.tsv, summary.json, predictions.h5, curves.png/svg.")
+@click.option("--rc-average/--no-rc-average", default=True, show_default=True,
+              help="Average forward and reverse-complement predictions (paired datasets: "
+                   "each forward row with its stored partner).")
+@click.option("--batch-size", type=int, default=128, show_default=True,
+              help="Sequences per forward pass.")
+@click.option("--device", type=str, default="auto", show_default=True,
+              help=f"One of {', '.join(DEVICES)}, cuda:N.")
+@click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", show_default=True,
+              help="Autocast precision.")
+@click.option("--threads", type=int, default=None,
+              help="Torch threads (default: all CPUs this process may use).")
+@click.option("--plots/--no-plots", default=True, show_default=True, help="Write curves.png/svg.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+def command(model, data, from_predictions, outdir, rc_average, batch_size, device, precision,
+            threads, plots, progress):
+    """Score a model on a test set: ROC AUC and PR AUC per target, summaries per category.
+
+    Targets without positives or negatives in the test set are reported as not scored (NaN).
+    """
+    from danq.errors import DanqError
+
+    if from_predictions is not None:
+        if model is not None or data is not None:
+            raise DanqError("--from-predictions replaces --model and --data; pass one or the other")
+        from danq.evaluate import evaluate_predictions
+
+        summary = evaluate_predictions(from_predictions, outdir, plots=plots)
+    else:
+        if model is None or data is None:
+            raise DanqError("evaluate needs --model and --data (or --from-predictions)")
+        from danq.evaluate import evaluate
+
+        summary = evaluate(
+            model, data, outdir, rc_average=rc_average, batch_size=batch_size, device=device,
+            precision=precision, threads=threads or 0, progress=progress, plots=plots,
+        )
+    overall = summary["overall"]
+
+    def fmt(value):
+        return "n/a" if value is None else f"{value:.4f}"
+
+    click.echo(
+        f"danq evaluate: {summary['n_scored']} of {summary['n_targets']} targets scored; median "
+        f"ROC AUC {fmt(overall['roc_auc']['median'])}, PR AUC {fmt(overall['pr_auc']['median'])}"
+        f" -> {outdir}",
+        err=True,
+    )
+    if summary["n_not_scored"]:
+        shown = ", ".join(summary["not_scored"][:5])
+        more = " ..." if summary["n_not_scored"] > 5 else ""
+        click.echo(f"  not scored (no positives or no negatives): {shown}{more}", err=True)

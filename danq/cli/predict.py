@@ -1,0 +1,53 @@
+"""`danq predict`: chromatin-feature probabilities for every record of a FASTA file."""
+
+from __future__ import annotations
+
+import click
+
+from danq.runtime import DEVICES, PRECISIONS
+
+
+@click.command(name="predict", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("fasta", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--model", "model", type=click.Path(dir_okay=False), default=None,
+              help="Checkpoint (.pt). Default: results/models/danq/best.pt in the current "
+                   "directory, the DanQ trained by `snakemake --cores 8`.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Output file, written atomically (.gz TSV is compressed). Default: TSV to stdout.")
+@click.option("--format", "fmt", type=click.Choice(["tsv", "h5"]), default=None,
+              help="Output format (default: h5 for .h5/.hdf5 outputs, TSV otherwise; h5 needs -o).")
+@click.option("--rc/--no-rc", "rc_average", default=True, show_default=True,
+              help="Average each prediction with the reverse complement's (as DeepSEA).")
+@click.option("--batch-size", type=int, default=128, show_default=True,
+              help="Sequences per forward pass.")
+@click.option("--device", type=str, default="auto", show_default=True,
+              help=f"One of {', '.join(DEVICES)}, cuda:N.")
+@click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", show_default=True,
+              help="Autocast precision (bf16 is faster on recent CPUs and GPUs).")
+@click.option("--threads", type=int, default=None,
+              help="Torch threads (default: all CPUs this process may use).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+def command(fasta, model, output, fmt, rc_average, batch_size, device, precision, threads,
+            progress):
+    """Predict every target for each sequence of FASTA (plain, gzip, or - for stdin).
+
+    Writes one row per record, in input order: the record name, then one probability per
+    target. Sequences of another length than the model's are centre-cropped or N-padded
+    (the count is reported on stderr).
+    """
+    from danq.prediction import predict_fasta
+
+    summary = predict_fasta(
+        fasta, output, model=model, fmt=fmt, rc_average=rc_average, batch_size=batch_size,
+        device=device, precision=precision, threads=threads or 0, progress=progress,
+    )
+    adjusted = ""
+    if summary["n_adjusted"]:
+        adjusted = (f", {summary['n_adjusted']} centre-cropped/N-padded to "
+                    f"{summary['sequence_length']} bp")
+    where = "stdout" if summary["output"] == "-" else summary["output"]
+    click.echo(
+        f"danq predict: {summary['n_sequences']} sequences x {summary['n_targets']} targets "
+        f"-> {where} ({summary['format']}){adjusted}",
+        err=True,
+    )

@@ -1,0 +1,525 @@
+"""Evaluation: per-target ROC AUC and PR AUC of a model on a labelled danq dataset.
+
+Outputs in ``OUTDIR``:
+
+* ``metrics.tsv`` — one row per target: ``target, category, n_pos, n_neg, roc_auc, pr_auc``
+  (PR AUC is scikit-learn's average precision). A target with no positive or no negative test sample
+  cannot be scored: its AUCs are ``NaN`` and it is listed in the summary, never given 0.5.
+* ``summary.json`` — median and mean ROC/PR AUC per category and overall, ``n_scored``,
+  ``n_not_scored`` and the not-scored targets, plus what was evaluated and how.
+* ``predictions.h5`` — the probabilities with labels, names and target names (layout:
+  :mod:`danq.prediction`), so metrics and plots can be redone without the model
+  (:func:`evaluate_predictions`, ``danq evaluate --from-predictions``).
+* ``curves.png`` / ``curves.svg`` — ROC and PR curves of the best, median and worst target of each
+  category.
+
+Reverse-complement averaging (on by default, as DeepSEA evaluated):
+
+* an ordinary dataset: each sample is scored together with its reverse complement, made in memory, and
+  the two probabilities are averaged;
+* a dataset that stores both strands as separate samples (``pair_index`` present, as the imported
+  DeepSEA bundle): each window is scored once. Only forward-strand rows (``strand == +1``, plus any row
+  without a partner) are kept; each is averaged with its stored partner row's prediction (a row without
+  partner uses the in-memory reverse complement). With ``rc_average=False`` the same rows are scored
+  on the forward strand only, so both settings evaluate the same windows.
+
+Target categories come from the dataset; an empty category is reported as ``"all"``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from danq.errors import DanqError
+from danq.io import atomic_path
+from danq.prediction import (
+    DEFAULT_BATCH_SIZE,
+    H5PredictionWriter,
+    Predictor,
+    load_predictor,
+    read_predictions,
+    reverse_complement_tokens,
+)
+
+UNCATEGORISED = "all"
+METRIC_COLUMNS = ["target", "category", "n_pos", "n_neg", "roc_auc", "pr_auc"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Metrics
+# --------------------------------------------------------------------------------------------------
+
+
+def category_names(categories: Sequence[str], n_targets: int) -> list[str]:
+    """Categories per target with ``''`` (unknown) replaced by :data:`UNCATEGORISED`."""
+    cats = list(categories) if categories is not None and len(categories) == n_targets else []
+    if not cats:
+        cats = [""] * n_targets
+    return [c if c else UNCATEGORISED for c in cats]
+
+
+def score_targets(
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    target_names: Sequence[str],
+    target_categories: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Per-target ROC AUC and average precision (PR AUC) with scikit-learn.
+
+    A target whose labels are all 0 or all 1 gets ``NaN`` for both (it cannot be ranked).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`METRIC_COLUMNS`, one row per target, in target order.
+    """
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    probabilities = np.asarray(probabilities)
+    labels = np.asarray(labels)
+    if probabilities.shape != labels.shape:
+        raise DanqError(
+            f"predictions of shape {probabilities.shape} do not match labels of shape {labels.shape}"
+        )
+    n_targets = probabilities.shape[1]
+    if len(target_names) != n_targets:
+        raise DanqError(f"{len(target_names)} target names for {n_targets} prediction columns")
+    n_pos = labels.sum(axis=0, dtype=np.int64)
+    n_neg = labels.shape[0] - n_pos
+    roc = np.full(n_targets, np.nan)
+    pr = np.full(n_targets, np.nan)
+    for j in range(n_targets):
+        if n_pos[j] == 0 or n_neg[j] == 0:
+            continue
+        y = np.ascontiguousarray(labels[:, j]).astype(bool)
+        p = np.ascontiguousarray(probabilities[:, j], dtype=np.float64)
+        roc[j] = roc_auc_score(y, p)
+        pr[j] = average_precision_score(y, p)
+    return pd.DataFrame(
+        {
+            "target": list(target_names),
+            "category": category_names(list(target_categories or []), n_targets),
+            "n_pos": n_pos,
+            "n_neg": n_neg,
+            "roc_auc": roc,
+            "pr_auc": pr,
+        },
+        columns=METRIC_COLUMNS,
+    )
+
+
+def _stats(values: pd.Series) -> dict[str, float | None]:
+    values = values.dropna()
+    if values.empty:
+        return {"median": None, "mean": None}
+    return {"median": float(values.median()), "mean": float(values.mean())}
+
+
+def _group_summary(frame: pd.DataFrame) -> dict[str, Any]:
+    scored = frame["roc_auc"].notna() & frame["pr_auc"].notna()
+    return {
+        "n_targets": int(len(frame)),
+        "n_scored": int(scored.sum()),
+        "roc_auc": _stats(frame["roc_auc"]),
+        "pr_auc": _stats(frame["pr_auc"]),
+    }
+
+
+def summarize(metrics: pd.DataFrame) -> dict[str, Any]:
+    """Median and mean ROC/PR AUC per category and overall; scored and not-scored targets.
+
+    NaN (not scored) targets are left out of the medians and means and listed by name.
+    """
+    not_scored = metrics.loc[metrics["roc_auc"].isna() | metrics["pr_auc"].isna(), "target"]
+    categories = {
+        str(name): _group_summary(group)
+        for name, group in metrics.groupby("category", sort=False)
+    }
+    return {
+        "overall": _group_summary(metrics),
+        "categories": categories,
+        "n_targets": int(len(metrics)),
+        "n_scored": int(len(metrics) - len(not_scored)),
+        "n_not_scored": int(len(not_scored)),
+        "not_scored": [str(t) for t in not_scored],
+    }
+
+
+def read_metrics(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a ``metrics.tsv`` written by :func:`write_metrics` (checks the columns)."""
+    p = Path(path)
+    if not p.is_file():
+        raise DanqError(f"{p}: metrics file does not exist")
+    try:
+        frame = pd.read_csv(p, sep="\t", dtype={"target": str, "category": str},
+                            keep_default_na=False, na_values=["NaN", "nan", ""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DanqError(f"{p}: not a readable TSV ({str(exc).splitlines()[0]})") from None
+    missing = [c for c in ("target", "roc_auc", "pr_auc") if c not in frame.columns]
+    if missing:
+        raise DanqError(f"{p}: missing column(s) {', '.join(missing)} (expected a danq metrics.tsv)")
+    if "category" not in frame.columns:
+        frame["category"] = UNCATEGORISED
+    frame["category"] = frame["category"].fillna("").replace("", UNCATEGORISED)
+    for column in ("roc_auc", "pr_auc"):
+        try:
+            frame[column] = pd.to_numeric(frame[column])
+        except (ValueError, TypeError):
+            raise DanqError(f"{p}: column {column} holds non-numeric values") from None
+    return frame
+
+
+def write_metrics(metrics: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write the per-target table as TSV (NaN written as ``NaN``), atomically."""
+    with atomic_path(path) as tmp:
+        metrics.to_csv(tmp, sep="\t", index=False, na_rep="NaN", float_format="%.6f")
+
+
+def write_json(data: dict[str, Any], path: str | os.PathLike[str]) -> None:
+    """Write ``data`` as indented JSON, atomically (NaN never appears: it is turned into null)."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        if isinstance(value, np.generic):
+            return clean(value.item())
+        return value
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(clean(data), indent=2) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------------
+# Curves
+# --------------------------------------------------------------------------------------------------
+
+
+def representative_targets(metrics: pd.DataFrame) -> dict[str, list[tuple[str, int]]]:
+    """Per category, the best, median and worst scored target by ROC AUC as ``(role, column)``.
+
+    The median target is the one at the middle rank (lower middle for an even count).
+    """
+    chosen: dict[str, list[tuple[str, int]]] = {}
+    for category, group in metrics.groupby("category", sort=False):
+        scored = group.dropna(subset=["roc_auc", "pr_auc"]).sort_values("roc_auc", kind="stable")
+        if scored.empty:
+            continue
+        index = list(scored.index)
+        picks = [("best", index[-1]), ("median", index[(len(index) - 1) // 2]), ("worst", index[0])]
+        seen: set[int] = set()
+        chosen[str(category)] = []
+        for role, column in picks:
+            if column not in seen:
+                seen.add(column)
+                chosen[str(category)].append((role, int(column)))
+    return chosen
+
+
+def _thin(x: np.ndarray, y: np.ndarray, max_points: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """Keep at most ``max_points`` evenly spaced points of a curve (ends kept): small SVGs."""
+    if len(x) <= max_points:
+        return x, y
+    keep = np.unique(np.linspace(0, len(x) - 1, max_points).round().astype(np.int64))
+    return x[keep], y[keep]
+
+
+def plot_curves(
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    metrics: pd.DataFrame,
+    outdir: str | os.PathLike[str],
+    stem: str = "curves",
+    formats: Sequence[str] = ("png", "svg"),
+) -> list[Path]:
+    """ROC (left) and PR (right) curves of each category's best, median and worst targets.
+
+    Returns the written paths (``OUTDIR/curves.png``, ``.svg``).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import precision_recall_curve, roc_curve
+
+    chosen = representative_targets(metrics)
+    n_rows = max(1, len(chosen))
+    fig, axes = plt.subplots(n_rows, 2, figsize=(10, 4.2 * n_rows), squeeze=False)
+    colours = {"best": "tab:green", "median": "tab:blue", "worst": "tab:red"}
+    if not chosen:
+        for ax in axes[0]:
+            ax.text(0.5, 0.5, "no scorable target", ha="center", va="center")
+            ax.set_axis_off()
+    for row, (category, picks) in enumerate(chosen.items()):
+        ax_roc, ax_pr = axes[row]
+        for role, j in picks:
+            y = labels[:, j].astype(bool)
+            p = probabilities[:, j].astype(np.float64)
+            name = metrics.at[j, "target"]
+            fpr, tpr = _thin(*roc_curve(y, p)[:2])
+            precision, recall = _thin(*precision_recall_curve(y, p)[:2])
+            ax_roc.plot(fpr, tpr, color=colours[role], lw=1.4,
+                        label=f"{role}: {name} ({metrics.at[j, 'roc_auc']:.3f})")
+            ax_pr.step(recall, precision, where="post", color=colours[role], lw=1.4,
+                       label=f"{role}: {name} ({metrics.at[j, 'pr_auc']:.3f})")
+        ax_roc.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
+        ax_roc.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="false positive rate",
+                   ylabel="true positive rate", title=f"{category}: ROC")
+        ax_pr.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="recall", ylabel="precision",
+                  title=f"{category}: precision-recall")
+        for ax in (ax_roc, ax_pr):
+            ax.legend(loc="lower right" if ax is ax_roc else "upper right", fontsize=7, frameon=False)
+    fig.tight_layout()
+    written = []
+    for fmt in formats:
+        path = Path(outdir) / f"{stem}.{fmt}"
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=150)
+        written.append(path)
+    plt.close(fig)
+    return written
+
+
+# --------------------------------------------------------------------------------------------------
+# Running the model over a dataset
+# --------------------------------------------------------------------------------------------------
+
+
+def scored_rows(n: int, strand: np.ndarray | None, pair_index: np.ndarray | None) -> np.ndarray:
+    """Boolean mask of the rows to score: all rows, or on a paired dataset one row per window.
+
+    Paired datasets keep forward-strand rows (``strand == +1``; without strands, the lower index of
+    each pair) and every row that has no partner.
+    """
+    if pair_index is None:
+        return np.ones(n, dtype=bool)
+    pair_index = np.asarray(pair_index, dtype=np.int64)
+    unpaired = pair_index < 0
+    if strand is not None:
+        return unpaired | (np.asarray(strand) == 1)
+    return unpaired | (np.arange(n) < pair_index)
+
+
+def gather_tokens(ds: Any, rows: np.ndarray) -> np.ndarray:
+    """Tokens of arbitrary ``rows`` of a dataset, read as a few contiguous spans (HDF5-friendly)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    out = np.empty((len(rows), ds.sequence_length), dtype=np.uint8)
+    if len(rows) == 0:
+        return out
+    order = np.argsort(rows, kind="stable")
+    sorted_rows = rows[order]
+    gap = max(1, ds.chunk_rows)
+    breaks = np.flatnonzero(np.diff(sorted_rows) > gap) + 1
+    for part in np.split(np.arange(len(sorted_rows)), breaks):
+        lo, hi = int(sorted_rows[part[0]]), int(sorted_rows[part[-1]]) + 1
+        span = ds.tokens(lo, hi)
+        out[order[part]] = span[sorted_rows[part] - lo]
+    return out
+
+
+def _dataset_batches(
+    ds: Any, keep: np.ndarray, batch_size: int, with_partners: bool
+) -> Iterator[tuple[np.ndarray, np.ndarray | None, np.ndarray, list[str]]]:
+    """Yield ``(tokens, partner tokens | None, labels, names)`` for the kept rows, in file order."""
+    n = len(ds)
+    block = max(batch_size, ds.chunk_rows)
+    pair_index = ds.pair_index
+    for lo in range(0, n, block):
+        hi = min(lo + block, n)
+        sel = keep[lo:hi]
+        if not sel.any():
+            continue
+        tokens = ds.tokens(lo, hi)[sel]
+        labels = ds.labels(lo, hi)[sel]
+        names = [name for name, k in zip(ds.names(lo, hi), sel, strict=True) if k]
+        partners = None
+        if with_partners and pair_index is not None:
+            idx = np.asarray(pair_index[lo:hi][sel], dtype=np.int64)
+            partners = reverse_complement_tokens(tokens)
+            has = idx >= 0
+            if has.any():
+                partners[has] = gather_tokens(ds, idx[has])
+        for b in range(0, len(tokens), batch_size):
+            yield (
+                tokens[b : b + batch_size],
+                None if partners is None else partners[b : b + batch_size],
+                labels[b : b + batch_size],
+                names[b : b + batch_size],
+            )
+
+
+def _check_compatible(predictor: Predictor, ds: Any, model_where: str) -> None:
+    if not ds.has_labels:
+        raise DanqError(f"{ds.path}: dataset has no labels; evaluation needs a labelled test set")
+    if ds.alphabet.upper() != "ACGT":
+        raise DanqError(f"{ds.path}: dataset alphabet {ds.alphabet!r} is not ACGT")
+    if ds.sequence_length != predictor.sequence_length:
+        raise DanqError(
+            f"{ds.path}: sequences are {ds.sequence_length} bp but the model {model_where} takes "
+            f"{predictor.sequence_length} bp"
+        )
+    if ds.n_targets != predictor.n_targets:
+        raise DanqError(
+            f"{ds.path}: dataset has {ds.n_targets} targets, the model {model_where} predicts "
+            f"{predictor.n_targets}"
+        )
+    if predictor.named_targets and list(ds.target_names) != list(predictor.target_names):
+        j = next(i for i, (a, b) in enumerate(zip(ds.target_names, predictor.target_names,
+                                                  strict=True)) if a != b)
+        raise DanqError(
+            f"{ds.path}: target {j + 1} is '{ds.target_names[j]}' in the dataset but "
+            f"'{predictor.target_names[j]}' in the model {model_where}"
+        )
+    if ds.pair_index is not None:
+        pi = np.asarray(ds.pair_index)
+        if pi.shape[0] != len(ds) or (pi >= len(ds)).any():
+            raise DanqError(f"{ds.path}: pair_index points outside the dataset")
+
+
+def evaluate(
+    model: Any,
+    data: str | os.PathLike[str],
+    outdir: str | os.PathLike[str],
+    *,
+    rc_average: bool = True,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    device: Any = "auto",
+    precision: str = "fp32",
+    threads: int | None = None,
+    progress: bool | None = None,
+    plots: bool = True,
+) -> dict[str, Any]:
+    """Evaluate ``model`` (checkpoint path or ``nn.Module``) on the labelled dataset ``data``.
+
+    Writes ``metrics.tsv``, ``summary.json``, ``predictions.h5`` and ``curves.png``/``.svg`` into
+    ``outdir`` (see the module docstring) and returns the summary dict.
+    """
+    from tqdm import tqdm
+
+    from danq.data import open_dataset
+    from danq.runtime import set_threads
+
+    if batch_size <= 0:
+        raise DanqError(f"--batch-size must be positive, got {batch_size}")
+    if threads is not None:
+        set_threads(threads)
+    predictor = load_predictor(model, device=device, precision=precision, rc_average=rc_average)
+    model_where = predictor.source
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    show = sys.stderr.isatty() if progress is None else progress
+
+    with open_dataset(data) as ds:
+        _check_compatible(predictor, ds, model_where)
+        keep = scored_rows(len(ds), ds.strand, ds.pair_index)
+        n_keep = int(keep.sum())
+        paired = ds.pair_index is not None
+        if paired:
+            mode = "stored pairs averaged" if rc_average else "forward-strand rows only"
+        else:
+            mode = "in-memory reverse complement averaged" if rc_average else "forward strand only"
+        probabilities = np.empty((n_keep, ds.n_targets), dtype=np.float32)
+        labels = np.empty((n_keep, ds.n_targets), dtype=np.uint8)
+        attrs = {
+            "model": str(model_where),
+            "data": str(data),
+            "rc_average": rc_average,
+            "rc_mode": mode,
+            "sequence_length": ds.sequence_length,
+            "source": ds.source,
+        }
+        with atomic_path(out / "predictions.h5") as tmp:
+            writer = H5PredictionWriter(
+                tmp, ds.target_names, ds.target_categories, with_labels=True, attrs=attrs,
+                chunk_rows=max(256, min(4096, batch_size * 8)),
+            )
+            try:
+                row = 0
+                with tqdm(total=n_keep, desc="evaluate", unit=" seq", disable=not show,
+                          file=sys.stderr, mininterval=1) as bar:
+                    for tokens, partners, batch_labels, names in _dataset_batches(
+                        ds, keep, batch_size, with_partners=rc_average
+                    ):
+                        probs = predictor.from_tokens(tokens, partners)
+                        k = len(names)
+                        probabilities[row : row + k] = probs
+                        labels[row : row + k] = batch_labels
+                        writer.append(probs, names, batch_labels)
+                        row += k
+                        bar.update(k)
+            finally:
+                writer.close()
+        target_names, target_categories = list(ds.target_names), list(ds.target_categories)
+        n_samples = len(ds)
+
+    context = {
+        "model": str(model_where),
+        "data": str(data),
+        "n_samples_in_dataset": n_samples,
+        "n_samples_scored": n_keep,
+        "rc_average": rc_average,
+        "rc_mode": mode,
+        "precision": precision,
+    }
+    return _write_evaluation(probabilities, labels, target_names, target_categories, out, context,
+                             plots)
+
+
+def _write_evaluation(
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    target_names: Sequence[str],
+    target_categories: Sequence[str],
+    outdir: Path,
+    context: dict[str, Any],
+    plots: bool,
+) -> dict[str, Any]:
+    metrics = score_targets(probabilities, labels, target_names, target_categories)
+    summary = {**context, **summarize(metrics)}
+    outdir.mkdir(parents=True, exist_ok=True)
+    write_metrics(metrics, outdir / "metrics.tsv")
+    if plots:
+        plot_curves(probabilities, labels, metrics, outdir)
+    write_json(summary, outdir / "summary.json")
+    return summary
+
+
+def metrics_from_predictions(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Per-target metrics recomputed from a ``predictions.h5`` written by :func:`evaluate`."""
+    pred = read_predictions(path)
+    if pred["labels"] is None:
+        raise DanqError(f"{path}: predictions file has no labels (made by `danq predict`?)")
+    return score_targets(pred["probabilities"], pred["labels"], pred["target_names"],
+                         pred["target_categories"])
+
+
+def evaluate_predictions(
+    path: str | os.PathLike[str], outdir: str | os.PathLike[str], *, plots: bool = True
+) -> dict[str, Any]:
+    """Redo ``metrics.tsv``, ``summary.json`` and the curves from a saved ``predictions.h5``."""
+    pred = read_predictions(path)
+    if pred["labels"] is None:
+        raise DanqError(f"{path}: predictions file has no labels (made by `danq predict`?)")
+    attrs = pred["attrs"]
+    context = {
+        "model": str(attrs.get("model", "")),
+        "data": str(attrs.get("data", "")),
+        "predictions": str(path),
+        "n_samples_scored": int(pred["probabilities"].shape[0]),
+        "rc_average": bool(attrs.get("rc_average", True)),
+        "rc_mode": str(attrs.get("rc_mode", "")),
+    }
+    return _write_evaluation(pred["probabilities"], pred["labels"], pred["target_names"],
+                             pred["target_categories"], Path(outdir), context, plots)
