@@ -1,0 +1,90 @@
+"""`danq train`: train DeepSEA, DanQ or DanQ-JASPAR on danq datasets."""
+
+from __future__ import annotations
+
+import click
+
+MODEL_NAMES = ("deepsea", "danq", "danq-jaspar")
+
+
+@click.command(name="train", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--model", "model", required=True, type=click.Choice(MODEL_NAMES),
+              help="Architecture to train.")
+@click.option("--train", "train_path", required=True, type=click.Path(dir_okay=False),
+              help="Training dataset (.h5 from `danq encode` / `danq import-deepsea`).")
+@click.option("--valid", "valid_path", required=True, type=click.Path(dir_okay=False),
+              help="Validation dataset (same targets and sequence length).")
+@click.option("-o", "--output-dir", required=True, type=click.Path(file_okay=False),
+              help="Directory for best.pt, last.pt, metrics.csv and train.log.")
+@click.option("--epochs", type=int, default=None,
+              help="Maximum epochs [danq 60, danq-jaspar 32, deepsea 20].")
+@click.option("--batch-size", type=int, default=None, help="Batch size [danq 100, deepsea 16].")
+@click.option("--optimizer", type=click.Choice(["rmsprop", "sgd", "adam"]), default=None,
+              help="Optimiser [danq: rmsprop, deepsea: sgd].")
+@click.option("--lr", type=float, default=None, help="Learning rate [danq 1e-3, deepsea 1].")
+@click.option("--rho", type=float, default=None, help="RMSprop decay (alpha) [0.9].")
+@click.option("--eps", type=float, default=None, help="RMSprop/Adam epsilon [1e-6].")
+@click.option("--momentum", type=float, default=None, help="SGD momentum [deepsea 0.9].")
+@click.option("--dampening", type=float, default=None,
+              help="SGD momentum dampening [deepsea 0.9, Torch7's default].")
+@click.option("--weight-decay", type=float, default=None, help="L2 weight decay [deepsea 1e-6].")
+@click.option("--lr-decay", type=float, default=None,
+              help="Torch7 annealing lr/(1+step*decay) [deepsea 8e-7].")
+@click.option("--max-norm", type=float, default=None,
+              help="Per-output-unit max L2 norm of conv/linear weights, 0 = off [deepsea 0.9].")
+@click.option("--l1", "l1_logits", type=float, default=None,
+              help="L1 penalty on the logits added to the loss [deepsea 1e-8].")
+@click.option("--patience", type=int, default=None,
+              help="Stop after this many epochs without a better validation loss, 0 = never [5].")
+@click.option("--seed", type=int, default=None, help="Random seed [1337].")
+@click.option("--validate-every", "--max-steps-per-epoch", "validate_every", type=int,
+              default=None,
+              help="Make an epoch this many steps (validate, checkpoint, early-stop that often); "
+                   "the data stream continues across epochs. Default: one pass over the data.")
+@click.option("--valid-samples", type=int, default=None,
+              help="Validate on the first N validation samples only (DeepSEA used 4000).")
+@click.option("--model-arg", "model_arg", multiple=True, metavar="KEY=VALUE",
+              help="Model constructor argument, repeatable (e.g. conv_channels=64 lstm_hidden=32; "
+                   "a comma makes a list).")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--precision", type=click.Choice(["fp32", "bf16", "fp16"]), default="fp32",
+              show_default=True, help="Autocast precision (fp16 needs CUDA).")
+@click.option("--threads", type=int, default=None,
+              help="CPU threads (capped at the CPUs available; default all, split between "
+                   "torchrun processes).")
+@click.option("--num-workers", type=click.IntRange(0, 1), default=0, show_default=True,
+              help="1 = read and encode batches in a background process.")
+@click.option("--resume", is_flag=True, help="Continue the run in OUTPUT_DIR from last.pt.")
+@click.option("--overwrite", is_flag=True, help="Start afresh even if OUTPUT_DIR holds a run.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar (default: on a terminal).")
+def command(model, train_path, valid_path, output_dir, epochs, batch_size, optimizer, lr, rho, eps,
+            momentum, dampening, weight_decay, lr_decay, max_norm, l1_logits, patience, seed,
+            validate_every, valid_samples, model_arg, device, precision, threads, num_workers,
+            resume, overwrite, progress):
+    """Train a model; validate every epoch; keep best.pt, last.pt and metrics.csv.
+
+    Defaults are the published settings of each model. Multi-GPU / multi-process:
+    `torchrun --nproc_per_node N -m danq train ...`. After a crash, rerun with --resume.
+    """
+    from danq.train import TrainConfig, parse_model_args, train
+
+    config = TrainConfig(
+        model=model, train=train_path, valid=valid_path, output_dir=output_dir, epochs=epochs,
+        batch_size=batch_size, optimizer=optimizer, lr=lr, rho=rho, eps=eps, momentum=momentum,
+        dampening=dampening, weight_decay=weight_decay, lr_decay=lr_decay, max_norm=max_norm,
+        l1_logits=l1_logits, patience=patience, seed=seed, model_args=parse_model_args(model_arg),
+        validate_every=validate_every, valid_samples=valid_samples, device=device,
+        precision=precision, threads=threads, num_workers=num_workers, resume=resume,
+        overwrite=overwrite, progress=progress,
+    )
+    result = train(config)
+    if result.history and result.best_epoch:
+        best = result.history[result.best_epoch - 1]
+        how = "stopped early" if result.stopped_early else "finished"
+        click.echo(
+            f"{result.best_checkpoint}: best epoch {result.best_epoch} of {result.epochs_run} "
+            f"({how}), valid_loss {best['valid_loss']:.4f}, ROC AUC {best['valid_roc_auc']:.4f}, "
+            f"PR AUC {best['valid_pr_auc']:.4f}",
+            err=True,
+        )
