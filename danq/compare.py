@@ -26,6 +26,7 @@ import pandas as pd
 from danq.errors import DanqError
 from danq.evaluate import read_metrics, write_json
 from danq.io import atomic_path
+from danq.plotting import pyplot, save_figure
 
 OVERALL = "all"
 COMPARISON_COLUMNS = [
@@ -111,10 +112,7 @@ def plot_comparison(
     formats: Sequence[str] = ("png", "svg"),
 ) -> list[Path]:
     """Scatter of ROC AUC and PR AUC (x = A, y = B) coloured by category, diagonal drawn."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     share = {r.category: (r.share_b_better_roc, r.share_b_better_pr) for r in table.itertuples()}
     fig, axes = plt.subplots(1, 2, figsize=(11, 5.2))
@@ -138,14 +136,7 @@ def plot_comparison(
                ylabel=f"{labels[1]} {title}", title=title, aspect="equal")
         ax.legend(loc="lower right", fontsize=7, frameon=False, markerscale=1.5)
     fig.tight_layout()
-    written = []
-    for fmt in formats:
-        path = Path(outdir) / f"{stem}.{fmt}"
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=fmt, dpi=150)
-        written.append(path)
-    plt.close(fig)
-    return written
+    return save_figure(fig, Path(outdir) / stem, formats)
 
 
 def compare(

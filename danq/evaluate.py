@@ -41,6 +41,7 @@ import pandas as pd
 
 from danq.errors import DanqError
 from danq.io import atomic_path
+from danq.plotting import pyplot, save_figure
 from danq.prediction import (
     DEFAULT_BATCH_SIZE,
     H5PredictionWriter,
@@ -67,6 +68,27 @@ def category_names(categories: Sequence[str], n_targets: int) -> list[str]:
     return [c if c else UNCATEGORISED for c in cats]
 
 
+def per_target_auc(labels: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ROC AUC and PR AUC (average precision) per target column, with scikit-learn.
+
+    A target whose labels are all 0 or all 1 cannot be ranked: it gets ``NaN`` for both, never 0.5.
+    Shared by training (validation AUCs) and evaluation, so both use one definition.
+    """
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    labels = np.asarray(labels)
+    n_pos = labels.sum(axis=0, dtype=np.int64)
+    n_neg = labels.shape[0] - n_pos
+    roc = np.full(labels.shape[1], np.nan)
+    pr = np.full(labels.shape[1], np.nan)
+    for j in np.flatnonzero((n_pos > 0) & (n_neg > 0)):
+        y = np.ascontiguousarray(labels[:, j]).astype(bool)
+        p = np.ascontiguousarray(scores[:, j], dtype=np.float64)
+        roc[j] = roc_auc_score(y, p)
+        pr[j] = average_precision_score(y, p)
+    return roc, pr
+
+
 def score_targets(
     probabilities: np.ndarray,
     labels: np.ndarray,
@@ -82,8 +104,6 @@ def score_targets(
     pandas.DataFrame
         Columns :data:`METRIC_COLUMNS`, one row per target, in target order.
     """
-    from sklearn.metrics import average_precision_score, roc_auc_score
-
     probabilities = np.asarray(probabilities)
     labels = np.asarray(labels)
     if probabilities.shape != labels.shape:
@@ -95,15 +115,7 @@ def score_targets(
         raise DanqError(f"{len(target_names)} target names for {n_targets} prediction columns")
     n_pos = labels.sum(axis=0, dtype=np.int64)
     n_neg = labels.shape[0] - n_pos
-    roc = np.full(n_targets, np.nan)
-    pr = np.full(n_targets, np.nan)
-    for j in range(n_targets):
-        if n_pos[j] == 0 or n_neg[j] == 0:
-            continue
-        y = np.ascontiguousarray(labels[:, j]).astype(bool)
-        p = np.ascontiguousarray(probabilities[:, j], dtype=np.float64)
-        roc[j] = roc_auc_score(y, p)
-        pr[j] = average_precision_score(y, p)
+    roc, pr = per_target_auc(labels, probabilities)
     return pd.DataFrame(
         {
             "target": list(target_names),
@@ -248,10 +260,7 @@ def plot_curves(
 
     Returns the written paths (``OUTDIR/curves.png``, ``.svg``).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     from sklearn.metrics import precision_recall_curve, roc_curve
 
     chosen = representative_targets(metrics)
@@ -282,14 +291,7 @@ def plot_curves(
         for ax in (ax_roc, ax_pr):
             ax.legend(loc="lower right" if ax is ax_roc else "upper right", fontsize=7, frameon=False)
     fig.tight_layout()
-    written = []
-    for fmt in formats:
-        path = Path(outdir) / f"{stem}.{fmt}"
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=fmt, dpi=150)
-        written.append(path)
-    plt.close(fig)
-    return written
+    return save_figure(fig, Path(outdir) / stem, formats)
 
 
 # --------------------------------------------------------------------------------------------------

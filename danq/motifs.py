@@ -59,6 +59,7 @@ import numpy as np
 from danq.errors import DanqError
 from danq.io import atomic_directory
 from danq.jaspar import DEFAULT_RELEASE, load_jaspar, normalise_release
+from danq.plotting import pyplot, save_figure
 
 ACGT = "ACGT"
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -538,34 +539,24 @@ def plot_match_logo(
     target_pfm: np.ndarray,
 ) -> None:
     """One PNG: the filter's information-content logo above its best JASPAR motif, aligned."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from danq.io import atomic_path
+    plt = pyplot()
 
     width = max(motif.pfm.shape[1], target_pfm.shape[1])
     fig, axes = plt.subplots(2, 1, figsize=(max(4.0, 0.32 * width + 1.5), 3.6), sharex=True)
     try:
         _draw_pair(axes, motif, match, target_pfm)
         fig.tight_layout()
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png", dpi=100)
-    finally:
+    except BaseException:
         plt.close(fig)
+        raise
+    save_figure(fig, Path(path).with_suffix(""), ("png",), dpi=100)
 
 
 def plot_overview(
     path: str | os.PathLike[str], pairs: Sequence[tuple[FilterMotif, Mapping[str, Any], np.ndarray]],
 ) -> None:
     """The given (motif, best match, JASPAR counts) pairs side by side, one row each, on one PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from danq.io import atomic_path
+    plt = pyplot()
 
     n = max(1, len(pairs))
     fig, axes = plt.subplots(n, 2, figsize=(11, 1.6 * n + 0.6), squeeze=False)
@@ -577,10 +568,10 @@ def plot_overview(
         for row, (motif, match, target_pfm) in zip(axes, pairs, strict=False):
             _draw_pair(row, motif, match, target_pfm)
         fig.tight_layout()
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png", dpi=90)
-    finally:
+    except BaseException:
         plt.close(fig)
+        raise
+    save_figure(fig, Path(path).with_suffix(""), ("png",), dpi=90)
 
 
 # --------------------------------------------------------------------------------------------

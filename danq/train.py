@@ -389,19 +389,13 @@ def mean_aucs(labels: np.ndarray, scores: np.ndarray) -> tuple[float, float, int
 
     Returns ``(roc_auc, pr_auc, n_scored)``; the means are NaN when no target can be scored.
     """
-    from sklearn.metrics import average_precision_score, roc_auc_score
+    from danq.evaluate import per_target_auc
 
-    roc, pr = [], []
-    for t in range(labels.shape[1]):
-        y = labels[:, t]
-        positives = int(y.sum())
-        if positives == 0 or positives == len(y):
-            continue
-        roc.append(roc_auc_score(y, scores[:, t]))
-        pr.append(average_precision_score(y, scores[:, t]))
-    if not roc:
+    roc, pr = per_target_auc(labels, scores)
+    scored = ~np.isnan(roc)
+    if not scored.any():
         return math.nan, math.nan, 0
-    return float(np.mean(roc)), float(np.mean(pr)), len(roc)
+    return float(roc[scored].mean()), float(pr[scored].mean()), int(scored.sum())
 
 
 def evaluate_loss_and_auc(
