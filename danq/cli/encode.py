@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from danq.cli.options import progress_option
+
 
 @click.command(name="encode", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("fasta", type=click.Path(dir_okay=False, allow_dash=True))
@@ -18,7 +20,7 @@ import click
                    "share the first record's length).")
 @click.option("--compression", type=click.Choice(["gzip", "lzf", "none"]), default="gzip",
               show_default=True, help="HDF5 compression of the sequences and labels.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@progress_option
 def command(fasta, labels, categories, output, length, compression, progress):
     """Encode FASTA sequences (plain, gzip or - for stdin) into a danq dataset.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from danq.runtime import DEVICES, PRECISIONS
+from danq.cli.options import device_option, precision_option, progress_option, threads_option
 
 
 @click.command(name="evaluate", context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,14 +22,11 @@ from danq.runtime import DEVICES, PRECISIONS
                    "each forward row with its stored partner).")
 @click.option("--batch-size", type=int, default=128, show_default=True,
               help="Sequences per forward pass.")
-@click.option("--device", type=str, default="auto", show_default=True,
-              help=f"One of {', '.join(DEVICES)}, cuda:N.")
-@click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", show_default=True,
-              help="Autocast precision.")
-@click.option("--threads", type=int, default=None,
-              help="Torch threads (default: all CPUs this process may use).")
+@device_option
+@precision_option
+@threads_option()
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Write curves.png/svg.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@progress_option
 def command(model, data, from_predictions, outdir, rc_average, batch_size, device, precision,
             threads, plots, progress):
     """Score a model on a test set: ROC AUC and PR AUC per target, summaries per category.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from danq.cli.options import progress_option
+
 
 @click.command(name="import-deepsea", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("deepsea_dir", type=click.Path(file_okay=False))
@@ -17,7 +19,7 @@ import click
                    "the file's chunks).")
 @click.option("--split", "splits", multiple=True, type=click.Choice(["train", "valid", "test"]),
               help="Convert only this split (repeatable; default: all three).")
-@click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
+@progress_option
 def command(deepsea_dir, outdir, names, chunk_samples, splits, progress):
     """Convert DEEPSEA_DIR/{train,valid,test}.mat (DeepSEA's deepsea_train bundle) to danq datasets.
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from danq.cli.options import device_option, threads_option
+
 
 @click.command(name="motifs", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-m", "--model", "model", required=True, type=click.Path(dir_okay=False),
@@ -34,9 +36,8 @@ import click
 @click.option("--logos/--no-logos", default=True, show_default=True,
               help="Draw logos/filter_NNN.png per matched filter and logos_overview.png.")
 @click.option("--batch-size", type=int, default=256, show_default=True)
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-@click.option("--threads", type=int, default=None,
-              help="CPU threads for torch and TOMTOM (default: all available).")
+@device_option
+@threads_option(", for torch and TOMTOM")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed for the choice of HDF5 chunks.")
 def command(model, data, outdir, threshold, threshold_fraction, max_sequences, positives_of,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from danq.runtime import DEVICES, PRECISIONS
+from danq.cli.options import device_option, precision_option, progress_option, threads_option
 
 
 @click.command(name="predict", context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,13 +20,10 @@ from danq.runtime import DEVICES, PRECISIONS
               help="Average each prediction with the reverse complement's (as DeepSEA).")
 @click.option("--batch-size", type=int, default=128, show_default=True,
               help="Sequences per forward pass.")
-@click.option("--device", type=str, default="auto", show_default=True,
-              help=f"One of {', '.join(DEVICES)}, cuda:N.")
-@click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", show_default=True,
-              help="Autocast precision (bf16 is faster on recent CPUs and GPUs).")
-@click.option("--threads", type=int, default=None,
-              help="Torch threads (default: all CPUs this process may use).")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@device_option
+@precision_option
+@threads_option()
+@progress_option
 def command(fasta, model, output, fmt, rc_average, batch_size, device, precision, threads,
             progress):
     """Predict every target for each sequence of FASTA (plain, gzip, or - for stdin).

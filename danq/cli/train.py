@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from danq.cli.options import device_option, precision_option, progress_option, threads_option
+
 MODEL_NAMES = ("deepsea", "danq", "danq-jaspar")
 
 
@@ -46,18 +48,14 @@ MODEL_NAMES = ("deepsea", "danq", "danq-jaspar")
 @click.option("--model-arg", "model_arg", multiple=True, metavar="KEY=VALUE",
               help="Model constructor argument, repeatable (e.g. conv_channels=64 lstm_hidden=32; "
                    "a comma makes a list).")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-@click.option("--precision", type=click.Choice(["fp32", "bf16", "fp16"]), default="fp32",
-              show_default=True, help="Autocast precision (fp16 needs CUDA).")
-@click.option("--threads", type=int, default=None,
-              help="CPU threads (capped at the CPUs available; default all, split between "
-                   "torchrun processes).")
+@device_option
+@precision_option
+@threads_option("; split between torchrun processes")
 @click.option("--num-workers", type=click.IntRange(0, 1), default=0, show_default=True,
               help="1 = read and encode batches in a background process.")
 @click.option("--resume", is_flag=True, help="Continue the run in OUTPUT_DIR from last.pt.")
 @click.option("--overwrite", is_flag=True, help="Start afresh even if OUTPUT_DIR holds a run.")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bar (default: on a terminal).")
+@progress_option
 def command(model, train_path, valid_path, output_dir, epochs, batch_size, optimizer, lr, rho, eps,
             momentum, dampening, weight_decay, lr_decay, max_norm, l1_logits, patience, seed,
             validate_every, valid_samples, model_arg, device, precision, threads, num_workers,

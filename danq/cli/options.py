@@ -1,0 +1,31 @@
+"""Options shared by every command that runs a model, declared once so their help reads the same."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+
+from danq.runtime import PRECISIONS
+
+device_option = click.option(
+    "--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N."
+)
+precision_option = click.option(
+    "--precision", type=click.Choice(PRECISIONS), default="fp32", show_default=True,
+    help="Autocast precision: bf16 needs a CPU with native bf16 (AVX512-BF16/AMX) or a GPU to be "
+         "faster; fp16 needs CUDA.",
+)
+
+
+def threads_option(extra: str = "") -> Callable:
+    """``--threads N``: capped at the CPUs this process may use (Snakemake may ask for more)."""
+    return click.option(
+        "--threads", type=int, default=None,
+        help=f"CPU threads (default: all the CPUs this process may use; more are capped){extra}.",
+    )
+
+
+progress_option = click.option(
+    "--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal)."
+)

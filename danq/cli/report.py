@@ -1,0 +1,49 @@
+"""``danq report``: the science summary of a run (thin shell over danq.report)."""
+
+from __future__ import annotations
+
+import click
+
+from danq.errors import DanqError
+
+
+def _pairs(option: str, values: tuple[str, ...]) -> dict[str, str]:
+    """``LABEL=PATH`` values -> {label: path}, in the order given; one label once."""
+    pairs: dict[str, str] = {}
+    for value in values:
+        label, sep, path = value.partition("=")
+        if not sep or not label or not path:
+            raise DanqError(f"{option} {value!r}: expected LABEL=PATH, e.g. DanQ=metrics.tsv")
+        if label in pairs:
+            raise DanqError(f"{option}: label '{label}' given twice")
+        pairs[label] = path
+    return pairs
+
+
+@click.command(name="report", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--metrics", "metrics", multiple=True, required=True, metavar="LABEL=TSV",
+              help="A model's `danq evaluate` metrics.tsv; give the baseline (DeepSEA) first, "
+                   "the challenger (DanQ) second.")
+@click.option("--history", "histories", multiple=True, metavar="LABEL=CSV",
+              help="A model's `danq train` metrics.csv, for the training curves.")
+@click.option("--tomtom", "tomtom", multiple=True, metavar="LABEL=TSV",
+              help="A model's `danq motifs` tomtom.tsv, for motif recovery (needs --truth).")
+@click.option("--truth", type=click.Path(dir_okay=False), default=None,
+              help="`danq simulate` truth.json: the planted motifs.")
+@click.option("--note", default="", help="A sentence shown at the top of the summary.")
+@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
+              help="Output folder: summary.md, summary.json, auc_by_category.tsv, "
+                   "training_curves.png.")
+def command(metrics, histories, tomtom, truth, note, outdir):
+    """Summarise a run: AUC per target category, DanQ's wins over DeepSEA, planted motifs
+    recovered by each model's filters (TOMTOM q < 0.05), and the training curves."""
+    from danq.report import build_report
+
+    summary = build_report(
+        outdir, _pairs("--metrics", metrics), _pairs("--history", histories),
+        _pairs("--tomtom", tomtom), truth, note=note,
+    )
+    click.echo(f"wrote {outdir}/summary.md", err=True)
+    for goal in summary.get("goals", []):
+        click.echo(f"  {goal['goal']}: {goal['measured']} ({'met' if goal['met'] else 'not met'})",
+                   err=True)
