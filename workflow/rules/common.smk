@@ -1,0 +1,120 @@
+# Paths and small wiring helpers shared by the rules (no science here: that lives in `danq`).
+
+import shlex
+
+OUT = config["outdir"].rstrip("/")
+SPLITS = ["train", "valid", "test"]
+MODEL_LABELS = {"deepsea": "DeepSEA", "danq": "DanQ"}
+ENABLED_MODELS = [name for name, spec in config["models"].items() if spec["enabled"]]
+SOURCE = config["data"]["source"]
+SIMULATED = f"{OUT}/data/simulated"
+
+
+wildcard_constraints:
+    split="|".join(SPLITS),
+    model="|".join(ENABLED_MODELS) if ENABLED_MODELS else "deepsea|danq",
+
+
+def dataset(split):
+    """The danq HDF5 dataset of one split, whatever the data source."""
+    return f"{OUT}/data/{split}.h5"
+
+
+def model_args(model):
+    """`--model-arg KEY=VALUE` options for the configured constructor arguments (shell-quoted)."""
+    options = []
+    for key, value in config["models"][model]["model_args"].items():
+        if isinstance(value, bool):
+            text = str(value).lower()
+        elif isinstance(value, (list, tuple)):
+            text = ",".join(str(v) for v in value)
+        else:
+            text = str(value)
+        options.append(f"--model-arg {shlex.quote(f'{key}={text}')}")
+    return " ".join(options)
+
+
+def optional_option(name, value):
+    """`--name value` when value is set, else nothing (so the CLI's own default applies)."""
+    return "" if value is None else f"{name} {shlex.quote(str(value))}"
+
+
+def train_launcher(wildcards):
+    """`danq train`, or `torchrun` over all GPUs of the node when the model asks for several."""
+    gpus = config["models"][wildcards.model].get("gpus", 1)
+    if gpus > 1:
+        return f"torchrun --standalone --nproc_per_node {gpus} -m danq train"
+    return "danq train"
+
+
+def gpus_requested(wildcards):
+    """GPUs a training job asks the scheduler for: none on CPU."""
+    if config["device"] == "cpu":
+        return 0
+    return config["models"][wildcards.model].get("gpus", 1)
+
+
+def final_outputs():
+    """Everything `snakemake` builds by default."""
+    outputs = [f"{OUT}/evaluate/{m}/metrics.tsv" for m in ENABLED_MODELS]
+    if config["motifs"]["enabled"]:
+        outputs += [f"{OUT}/motifs/{m}/summary.json" for m in ENABLED_MODELS]
+    if len(ENABLED_MODELS) == 2:
+        outputs.append(f"{OUT}/compare/comparison.tsv")
+    if ENABLED_MODELS:
+        outputs.append(f"{OUT}/report/summary.md")
+    return outputs
+
+
+def encode_inputs(wildcards):
+    """The FASTA and labels of a split: simulated, or the user's files for source: fasta."""
+    if SOURCE == "simulate":
+        return {
+            "fasta": f"{SIMULATED}/{wildcards.split}.fa",
+            "labels": f"{SIMULATED}/{wildcards.split}.labels.tsv",
+            "categories": f"{SIMULATED}/targets.tsv",
+        }
+    files = {
+        "fasta": config["data"][wildcards.split]["fasta"],
+        "labels": config["data"][wildcards.split]["labels"],
+    }
+    if config["data"]["categories"]:
+        files["categories"] = config["data"]["categories"]
+    return files
+
+
+def encode_options(wildcards, input):
+    """`--categories` when a categories file is known, `--length` when one is configured."""
+    options = []
+    if "categories" in input.keys():
+        options.append(f"--categories {shlex.quote(input.categories)}")
+    if SOURCE == "fasta" and config["data"]["length"]:
+        options.append(f"--length {config['data']['length']}")
+    return " ".join(options)
+
+
+def report_inputs(wildcards):
+    """Per enabled model: test metrics, training history and (when run) TOMTOM matches."""
+    files = {}
+    for model in ENABLED_MODELS:
+        files[f"metrics_{model}"] = f"{OUT}/evaluate/{model}/metrics.tsv"
+        files[f"history_{model}"] = f"{OUT}/models/{model}/metrics.csv"
+        if config["motifs"]["enabled"]:
+            files[f"tomtom_{model}"] = f"{OUT}/motifs/{model}/tomtom.tsv"
+    if SOURCE == "simulate":
+        files["truth"] = f"{SIMULATED}/truth.json"
+    return files
+
+
+def report_options(wildcards, input):
+    """LABEL=PATH options for `danq report`, in the order DeepSEA then DanQ."""
+    options = []
+    for model in ENABLED_MODELS:
+        label = MODEL_LABELS[model]
+        options.append(f"--metrics {label}={input[f'metrics_{model}']}")
+        options.append(f"--history {label}={input[f'history_{model}']}")
+        if f"tomtom_{model}" in input.keys():
+            options.append(f"--tomtom {label}={input[f'tomtom_{model}']}")
+    if "truth" in input.keys():
+        options.append(f"--truth {input.truth}")
+    return " ".join(options)

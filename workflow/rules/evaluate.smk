@@ -1,0 +1,70 @@
+# Evaluate both models on the test split and compare them target by target.
+
+
+rule evaluate:
+    input:
+        model=f"{OUT}/models/{{model}}/best.pt",
+        data=dataset("test"),
+    output:
+        metrics=report(
+            f"{OUT}/evaluate/{{model}}/metrics.tsv",
+            caption="../report/evaluate_metrics.rst",
+            category="Evaluation",
+            subcategory="{model}",
+            labels={"model": "{model}", "file": "metrics.tsv"},
+        ),
+        summary=f"{OUT}/evaluate/{{model}}/summary.json",
+        predictions=f"{OUT}/evaluate/{{model}}/predictions.h5",
+        curves=report(
+            f"{OUT}/evaluate/{{model}}/curves.png",
+            caption="../report/evaluate_curves.rst",
+            category="Evaluation",
+            subcategory="{model}",
+            labels={"model": "{model}", "figure": "ROC and PR curves"},
+        ),
+    params:
+        outdir=lambda wildcards, output: os.path.dirname(output.metrics),
+        rc="--rc-average" if config["evaluate"]["rc_average"] else "--no-rc-average",
+        batch_size=config["evaluate"]["batch_size"],
+        precision=lambda wildcards: config["models"][wildcards.model]["precision"],
+        device=config["device"],
+    log:
+        "logs/evaluate/{model}.log",
+    benchmark:
+        f"{OUT}/benchmarks/evaluate/{{model}}.tsv"
+    conda:
+        "../envs/danq.yaml"
+    threads: config["threads"]
+    resources:
+        gpu=lambda wildcards: 0 if config["device"] == "cpu" else 1,
+    shell:
+        "danq evaluate --model {input.model} --data {input.data} -o {params.outdir} {params.rc} "
+        "--batch-size {params.batch_size} --device {params.device} "
+        "--precision {params.precision} --threads {threads} > {log} 2>&1"
+
+
+rule compare:
+    input:
+        deepsea=f"{OUT}/evaluate/deepsea/metrics.tsv",
+        danq=f"{OUT}/evaluate/danq/metrics.tsv",
+    output:
+        table=f"{OUT}/compare/comparison.tsv",
+        summary=f"{OUT}/compare/comparison.json",
+        scatter=report(
+            f"{OUT}/compare/comparison.png",
+            caption="../report/compare.rst",
+            category="Comparison",
+            labels={"figure": "DanQ vs DeepSEA per target"},
+        ),
+    params:
+        outdir=lambda wildcards, output: os.path.dirname(output.table),
+    log:
+        "logs/compare/compare.log",
+    benchmark:
+        f"{OUT}/benchmarks/compare/compare.tsv"
+    conda:
+        "../envs/danq.yaml"
+    threads: 1
+    shell:
+        "danq compare {input.deepsea} {input.danq} -o {params.outdir} "
+        "--labels DeepSEA DanQ > {log} 2>&1"

@@ -1,0 +1,46 @@
+# Train DeepSEA and DanQ on the same splits (`danq train`; `torchrun` for several GPUs).
+
+
+rule train:
+    input:
+        train=dataset("train"),
+        valid=dataset("valid"),
+    output:
+        best=f"{OUT}/models/{{model}}/best.pt",
+        last=f"{OUT}/models/{{model}}/last.pt",
+        history=report(
+            f"{OUT}/models/{{model}}/metrics.csv",
+            caption="../report/training_history.rst",
+            category="Training",
+            subcategory="{model}",
+            labels={"model": "{model}", "file": "metrics.csv"},
+        ),
+    params:
+        launcher=train_launcher,
+        outdir=lambda wildcards, output: os.path.dirname(output.best),
+        epochs=lambda wildcards: config["models"][wildcards.model]["epochs"],
+        batch_size=lambda wildcards: config["models"][wildcards.model]["batch_size"],
+        patience=lambda wildcards: config["models"][wildcards.model]["patience"],
+        precision=lambda wildcards: config["models"][wildcards.model]["precision"],
+        seed=lambda wildcards: config["models"][wildcards.model]["seed"],
+        lr=lambda wildcards: optional_option("--lr", config["models"][wildcards.model]["lr"]),
+        optimizer=lambda wildcards: optional_option(
+            "--optimizer", config["models"][wildcards.model]["optimizer"]
+        ),
+        model_args=lambda wildcards: model_args(wildcards.model),
+        device=config["device"],
+    log:
+        "logs/train/{model}.log",
+    benchmark:
+        f"{OUT}/benchmarks/train/{{model}}.tsv"
+    conda:
+        "../envs/danq.yaml"
+    threads: config["threads"]
+    resources:
+        gpu=gpus_requested,
+    shell:
+        "{params.launcher} --model {wildcards.model} --train {input.train} --valid {input.valid} "
+        "-o {params.outdir} --epochs {params.epochs} --batch-size {params.batch_size} "
+        "--patience {params.patience} --seed {params.seed} {params.optimizer} {params.lr} {params.model_args} "
+        "--device {params.device} --precision {params.precision} --threads {threads} "
+        "--overwrite --no-progress > {log} 2>&1"
