@@ -32,6 +32,7 @@ import numpy as np
 
 from danq.errors import DanqError
 from danq.io import atomic_path, require_file
+from danq.plotting import pyplot, save_figure
 
 QVALUE_THRESHOLD = 0.05
 GRAMMAR_WIN_GOAL = 0.90
@@ -39,52 +40,21 @@ SINGLE_PARITY_GOAL = 0.02
 MOTIF_RECOVERY_GOAL = 0.80
 ALL = "all"
 
-# Accepted spellings of the columns this module needs, first match wins (case-insensitive).
-TARGET_COLUMNS = ("target", "name", "target_name")
-CATEGORY_COLUMNS = ("category", "target_category")
-ROC_COLUMNS = ("roc_auc", "auroc", "roc")
-PR_COLUMNS = ("pr_auc", "auprc", "average_precision", "pr")
-
-
-def _column(frame: Any, candidates: Sequence[str], path: Path, what: str,
-            required: bool = True) -> str | None:
-    """The first column of ``frame`` whose lower-cased name is in ``candidates``."""
-    lower = {str(c).lower(): str(c) for c in frame.columns}
-    for name in candidates:
-        if name in lower:
-            return lower[name]
-    if required:
-        raise DanqError(f"{path}: no {what} column (expected one of {', '.join(candidates)})")
-    return None
-
-
 def read_metrics(path: str | os.PathLike[str]) -> Any:
-    """Read a ``danq evaluate`` metrics TSV as a frame with columns target, category, roc_auc, pr_auc.
+    """A ``danq evaluate`` metrics TSV (see :func:`danq.evaluate.read_metrics`), targets unique."""
+    from danq.evaluate import read_metrics as read_evaluation
 
-    Targets without a category get ``uncategorised``; AUCs that could not be computed (no positive
-    in the test set) are NaN and left out of medians and win counts.
-    """
-    import pandas as pd
+    frame = read_evaluation(path)
+    duplicated = frame["target"][frame["target"].duplicated()]
+    if len(duplicated):
+        raise DanqError(f"{path}: target '{duplicated.iloc[0]}' twice")
+    return frame
 
-    p = require_file(path, "metrics file")
-    try:
-        frame = pd.read_csv(p, sep="\t")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DanqError(f"{p}: not a readable TSV ({exc})") from None
-    target = _column(frame, TARGET_COLUMNS, p, "target")
-    category = _column(frame, CATEGORY_COLUMNS, p, "category", required=False)
-    roc = _column(frame, ROC_COLUMNS, p, "ROC AUC")
-    pr = _column(frame, PR_COLUMNS, p, "PR AUC")
-    out = pd.DataFrame({
-        "target": frame[target].astype(str),
-        "category": (frame[category].fillna("").astype(str) if category else ""),
-        "roc_auc": pd.to_numeric(frame[roc], errors="coerce"),
-        "pr_auc": pd.to_numeric(frame[pr], errors="coerce"),
-    })
-    out.loc[out["category"].str.strip() == "", "category"] = "uncategorised"
-    if out["target"].duplicated().any():
-        raise DanqError(f"{p}: target '{out['target'][out['target'].duplicated()].iloc[0]}' twice")
-    return out
+
+def _category_groups(frame: Any) -> list[tuple[str, Any]]:
+    """Each category's rows, then all rows as ``all`` (once: an uncategorised set is already all)."""
+    groups = [(str(c), g) for c, g in frame.groupby("category", sort=True)]
+    return groups if [c for c, _ in groups] == [ALL] else [*groups, (ALL, frame)]
 
 
 def _median(values: Any) -> float | None:
@@ -99,8 +69,7 @@ def auc_by_category(metrics: Mapping[str, Any]) -> Any:
 
     rows = []
     for label, frame in metrics.items():
-        groups = [(c, g) for c, g in frame.groupby("category", sort=True)] + [(ALL, frame)]
-        for category, group in groups:
+        for category, group in _category_groups(frame):
             rows.append({
                 "model": label, "category": category, "n_targets": int(len(group)),
                 "median_roc_auc": _median(group["roc_auc"]),
@@ -126,8 +95,7 @@ def head_to_head(baseline: Any, challenger: Any, baseline_path: str = "baseline"
                         "evaluations must cover the same targets")
     merged["category"] = merged["category_a"]
     result: dict[str, dict[str, Any]] = {}
-    groups = [(c, g) for c, g in merged.groupby("category", sort=True)] + [(ALL, merged)]
-    for category, group in groups:
+    for category, group in _category_groups(merged):
         pr_ok = group[group["pr_auc_a"].notna() & group["pr_auc_b"].notna()]
         roc_ok = group[group["roc_auc_a"].notna() & group["roc_auc_b"].notna()]
         pr_wins = int((pr_ok["pr_auc_b"] > pr_ok["pr_auc_a"]).sum())
@@ -218,11 +186,9 @@ def read_history(path: str | os.PathLike[str]) -> Any:
 
 def plot_training_curves(path: str | os.PathLike[str], histories: Mapping[str, Any]) -> None:
     """Per model (one column each): the ``*loss`` columns (top) and ``*auc`` columns (bottom) by epoch."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
+
+    plt = pyplot()
 
     n = max(1, len(histories))
     fig, axes = plt.subplots(2, n, figsize=(5.5 * n, 7), squeeze=False)
@@ -248,10 +214,10 @@ def plot_training_curves(path: str | os.PathLike[str], histories: Mapping[str, A
             for ax in axes[:, 0]:
                 ax.axis("off")
         fig.tight_layout()
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png", dpi=100)
-    finally:
+    except BaseException:
         plt.close(fig)
+        raise
+    save_figure(fig, Path(path).with_suffix(""), ("png",), dpi=100)
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
