@@ -41,9 +41,13 @@ def _check_alphabet(alphabet: str) -> str:
     return alphabet.upper()
 
 
+#: The lookup table as a bytes.translate table: one C pass maps bases to tokens (and can drop bytes).
+TOKEN_TABLE = _TOKEN_LUT.tobytes()
+
+
 def tokens_from_bytes(data: bytes | bytearray | memoryview) -> np.ndarray:
     """Map raw ASCII bytes to tokens; invalid bytes become 255 (the caller decides how to complain)."""
-    return _TOKEN_LUT[np.frombuffer(data, dtype=np.uint8)]
+    return np.frombuffer(bytearray(bytes(data).translate(TOKEN_TABLE)), dtype=np.uint8)
 
 
 def first_invalid(tokens: np.ndarray) -> int:

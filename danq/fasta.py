@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from danq.encoders import INVALID, tokens_from_bytes
+from danq.encoders import INVALID, TOKEN_TABLE
 from danq.errors import DanqError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -100,12 +100,12 @@ class _Parser:
         header_ends = np.where(pos < newlines.size, newlines[np.minimum(pos, newlines.size - 1)], n)
         seq_ends = [*starts[1:].tolist(), n] if starts.size else []
         starts_list, header_ends_list = starts.tolist(), header_ends.tolist()
-        # one bytes.translate per record drops line ends; one lookup-table pass per block tokenises
+        # one bytes.translate per record maps bases to tokens and drops line ends, in C
         parts = [
-            block[he + 1 : se].translate(None, b"\r\n")
+            block[he + 1 : se].translate(TOKEN_TABLE, b"\r\n")
             for he, se in zip(header_ends_list, seq_ends, strict=True)
         ]
-        tokens = tokens_from_bytes(b"".join(parts))
+        tokens = np.frombuffer(b"".join(parts), dtype=np.uint8)
         offsets = np.concatenate(([0], np.cumsum([len(part) for part in parts]))).tolist()
         bad = np.flatnonzero(tokens == INVALID)
         first_bad = int(bad[0]) if bad.size else -1
@@ -119,7 +119,8 @@ class _Parser:
             if hi == lo:
                 raise DanqError(f"{self.where}: record '{name}' has no sequence")
             if lo <= first_bad < hi:
-                char = chr(parts[i][first_bad - lo])
+                original = block[header_ends_list[i] + 1 : seq_ends[i]].translate(None, b"\r\n")
+                char = chr(original[first_bad - lo])
                 raise DanqError(
                     f"{self.where}: record '{name}': invalid character {char!r} at position "
                     f"{first_bad - lo + 1}"
@@ -131,7 +132,7 @@ class _Parser:
 def read_fasta_tokens(
     path: str | os.PathLike[str], block_bytes: int = BLOCK_BYTES
 ) -> Iterator[tuple[str, np.ndarray]]:
-    """Yield ``(name, tokens)`` per record, tokens as ``uint8`` (A,C,G,T = 0..3, N = 4).
+    """Yield ``(name, tokens)`` per record, tokens as read-only ``uint8`` (A,C,G,T = 0..3, N = 4).
 
     Raises
     ------
