@@ -147,7 +147,7 @@ def write_split_v5(path: Path, split: str, n: int, length: int, n_targets: int,
                     f"{split}data": ((n, n_targets), y_columns())}, compress)
 
 
-CHILD_IMPORT = """
+CHILD_PRELUDE = """
 import json, resource, sys, time
 
 def peak_rss_kib():  # VmHWM: this process's own peak (ru_maxrss also counts the parent's before exec)
@@ -158,25 +158,16 @@ def peak_rss_kib():  # VmHWM: this process's own peak (ru_maxrss also counts the
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-from danq.import_deepsea import import_deepsea
+"""
+
+CHILD_IMPORT = CHILD_PRELUDE + """from danq.import_deepsea import import_deepsea
 t = time.perf_counter()
 summaries = import_deepsea(sys.argv[1], sys.argv[2], progress=False)
 print(json.dumps({"seconds": time.perf_counter() - t, "splits": summaries,
                   "maxrss_kib": peak_rss_kib()}))
 """
 
-CHILD_LOADER = """
-import json, resource, sys, time
-
-def peak_rss_kib():  # VmHWM: this process's own peak (ru_maxrss also counts the parent's before exec)
-    try:
-        for line in open("/proc/self/status"):
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-import torch
+CHILD_LOADER = CHILD_PRELUDE + """import torch
 torch.set_num_threads(1)
 from danq.data import ChunkedBatches
 loader = ChunkedBatches(sys.argv[1], batch_size=100, shuffle=True, seed=1)
