@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from click.testing import CliRunner
+from conftest import tiny_danq
 
 import danq
 from danq.checkpoint import save_checkpoint
@@ -25,7 +25,6 @@ from danq.evaluate import (
     score_targets,
     summarize,
 )
-from danq.models import DanQ
 from danq.prediction import read_predictions, reverse_complement_tokens
 
 LENGTH = 40
@@ -96,15 +95,9 @@ def test_shape_mismatch_is_an_error():
 # --------------------------------------------------------------------------------------------------
 
 
-def tiny_danq() -> DanQ:
-    torch.manual_seed(0)
-    return DanQ(sequence_length=LENGTH, n_targets=len(TARGETS), conv_channels=6, conv_width=5,
-                pool_size=4, lstm_hidden=4, dense_hidden=8, init_scale=0.6).eval()
-
-
 @pytest.fixture
 def model():
-    return tiny_danq()
+    return tiny_danq(LENGTH, len(TARGETS))
 
 
 @pytest.fixture

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from conftest import tiny_danq
 
 import danq
 from danq.checkpoint import save_checkpoint
 from danq.cli import cli
 from danq.encoders import fit_length, one_hot_batch, reverse_complement
 from danq.errors import DanqError
-from danq.models import DanQ
 from danq.prediction import (
     DEFAULT_MODEL,
     format_probabilities,
@@ -29,16 +29,9 @@ LENGTH = 40
 TARGETS = ["DNase|a", "CTCF|b", "H3K4me3|c"]
 
 
-def tiny_danq(seed: int = 0) -> DanQ:
-    torch.manual_seed(seed)
-    # A large init scale so outputs differ clearly between sequences and strands.
-    return DanQ(sequence_length=LENGTH, n_targets=len(TARGETS), conv_channels=6, conv_width=5,
-                pool_size=4, lstm_hidden=4, dense_hidden=8, init_scale=0.6).eval()
-
-
 @pytest.fixture
 def model():
-    return tiny_danq()
+    return tiny_danq(LENGTH, len(TARGETS))
 
 
 @pytest.fixture
