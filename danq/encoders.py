@@ -50,6 +50,23 @@ def tokens_from_bytes(data: bytes | bytearray | memoryview) -> np.ndarray:
     return np.frombuffer(bytearray(bytes(data).translate(TOKEN_TABLE)), dtype=np.uint8)
 
 
+#: Like :data:`TOKEN_TABLE`, but any other byte becomes N: reference genomes may hold gaps or odd letters.
+LENIENT_TOKEN_TABLE = bytes(b if b != INVALID else N_TOKEN for b in TOKEN_TABLE)
+
+#: Token of each token's complement: A<->T, C<->G, N stays N.
+COMPLEMENT_TOKEN = np.array([3, 2, 1, 0, N_TOKEN], dtype=np.uint8)
+
+
+def tokens_from_bytes_lenient(data: bytes | bytearray | memoryview) -> np.ndarray:
+    """Map raw ASCII bytes to tokens, reading every non-ACGT byte as N (for reference genomes)."""
+    return np.frombuffer(bytearray(bytes(data).translate(LENIENT_TOKEN_TABLE)), dtype=np.uint8)
+
+
+def reverse_complement_tokens(tokens: np.ndarray) -> np.ndarray:
+    """Reverse complement token arrays ``(..., L)`` (A,C,G,T,N = 0..4); N stays N."""
+    return COMPLEMENT_TOKEN[np.asarray(tokens, dtype=np.uint8)[..., ::-1]]
+
+
 def first_invalid(tokens: np.ndarray) -> int:
     """Index of the first invalid token (255), or -1 when every token is valid."""
     bad = np.flatnonzero(tokens == INVALID)
