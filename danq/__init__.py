@@ -16,6 +16,9 @@ _LAZY = {
     "encoders": ("danq.encoders", None),
     "data": ("danq.data", None),
     "models": ("danq.models", None),
+    "ModelInfo": ("danq.model_info", "ModelInfo"),
+    "Predictor": ("danq.inference", "Predictor"),
+    "load_predictor": ("danq.inference", "load_predictor"),
 }
 
 

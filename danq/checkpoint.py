@@ -6,9 +6,11 @@ One file is a ``torch.save`` of::
      "header": {...plain data...}, "state_dict": {...tensors...},
      "training_state": {...plain data and tensors...} or None}
 
-The header carries everything needed to rebuild and use the model: ``arch`` (registry name),
-``model_args`` (constructor arguments), ``target_names``, ``target_categories``, ``alphabet``,
-``sequence_length``, ``training`` (settings), ``metrics`` and ``danq_version``.
+The header carries everything needed to rebuild and use the model — the fields of
+:class:`danq.model_info.ModelInfo` (``arch``, ``model_args``, ``target_names``,
+``target_categories``, ``alphabet``, ``sequence_length``, ``provenance``) — plus ``extra_state``
+(what the model keeps outside its state dict, e.g. DanQ-JASPAR's motif ids), ``training``
+(settings), ``metrics`` and ``danq_version``.
 Loading never unpickles arbitrary objects: ``torch.load(..., weights_only=True)`` refuses
 files that carry code, and every failure becomes a one-line :class:`DanqError`.
 """
@@ -19,6 +21,7 @@ import os
 import pickle
 import warnings
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -27,6 +30,7 @@ from torch import nn
 
 from danq.errors import DanqError
 from danq.io import atomic_path, require_file
+from danq.model_info import ModelInfo
 
 FORMAT = "danq-checkpoint"
 FORMAT_VERSION = 1
@@ -78,35 +82,31 @@ def to_plain(value: Any, *, allow_tensors: bool, where: str = "header") -> Any:
 
 
 def make_header(model: nn.Module, header: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Fill in the header fields the model itself knows, then apply ``header`` on top.
+    """The checkpoint header of ``model``: its :class:`ModelInfo` fields, its own extra state and
+    ``header`` on top (target names, training settings, metrics...).
 
-    ``arch``, ``model_args`` and ``sequence_length`` come from the model (a ``danq.models``
-    module); ``jaspar_init`` is forced to False in ``model_args`` because the weights come from
-    the state dict. The model's ``jaspar_motif_ids``, if any, are kept too.
+    The model says how to rebuild itself (``checkpoint_args``) and what it keeps outside its state
+    dict (``extra_checkpoint_state``); the result is checked by :meth:`ModelInfo.from_header`.
     """
     from danq import __version__
-    from danq.models import MODELS
 
     model = unwrap_model(model)
-    model_args = dict(getattr(model, "model_args", {}))
-    if "jaspar_init" in model_args:
-        model_args["jaspar_init"] = False
     filled: dict[str, Any] = {
-        "arch": getattr(model, "arch", None),
-        "model_args": model_args,
+        **ModelInfo.for_model(model).to_header(),
         "target_names": [],
         "target_categories": [],
-        "alphabet": "ACGT",
-        "sequence_length": getattr(model, "sequence_length", None),
         "training": {},
         "metrics": {},
         "danq_version": __version__,
+        "extra_state": model.extra_checkpoint_state(),
     }
-    if getattr(model, "jaspar_motif_ids", None) is not None:
-        filled["jaspar_motif_ids"] = list(model.jaspar_motif_ids)
     filled.update(header or {})
-    if filled["arch"] not in MODELS:
-        raise ValueError(f"checkpoint header: unknown arch {filled['arch']!r}")
+    try:
+        info = ModelInfo.from_header(filled, where="checkpoint header")
+        if info.target_names:
+            info.check_outputs(model.n_targets, where="checkpoint header")
+    except DanqError as error:
+        raise ValueError(str(error)) from None
     return filled
 
 
@@ -176,8 +176,6 @@ def read_checkpoint(path: PathLike, map_location: Any = "cpu") -> dict[str, Any]
         Missing file, unreadable/corrupt/truncated file, a file carrying pickled code, a file
         that is not a danq checkpoint, a newer format version, or an unknown architecture.
     """
-    from danq.models import MODELS
-
     require_file(path, "checkpoint")
     payload = _torch_load(path, map_location)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
@@ -191,12 +189,7 @@ def read_checkpoint(path: PathLike, map_location: Any = "cpu") -> dict[str, Any]
     header = payload.get("header")
     if not isinstance(header, dict) or not isinstance(payload.get("state_dict"), dict):
         raise DanqError(f"{path}: not a danq checkpoint (header or weights missing)")
-    arch = header.get("arch")
-    if arch not in MODELS:
-        valid = ", ".join(sorted(MODELS))
-        raise DanqError(f"{path}: unknown model architecture {arch!r} (valid: {valid})")
-    if not isinstance(header.get("model_args", {}), dict):
-        raise DanqError(f"{path}: checkpoint header has malformed model_args")
+    ModelInfo.from_header(header, where=str(path))  # a header danq cannot use fails here
     payload.setdefault("training_state", None)
     return payload
 
@@ -210,37 +203,48 @@ def _one_line(text: str, limit: int = 300) -> str:
 def load_model(path: PathLike, map_location: Any = "cpu") -> nn.Module:
     """Rebuild the model stored in a checkpoint, load its weights and put it in eval mode.
 
-    The returned module carries the checkpoint header as ``model.danq_header``. When
-    ``map_location`` is a device (string or ``torch.device``) the model is moved there.
+    The returned module carries its :class:`~danq.model_info.ModelInfo` as ``model.info`` (target
+    names, categories, input length, alphabet, provenance). When ``map_location`` is a device
+    (string or ``torch.device``) the model is moved there.
 
     Raises
     ------
     DanqError
-        Everything :func:`read_checkpoint` raises, bad model arguments, or weights whose names
-        or shapes do not match the architecture.
+        Everything :func:`read_checkpoint` raises, bad model arguments, weights whose names or
+        shapes do not match the architecture, or target names that do not match the outputs.
     """
-    from danq.models import build_model
-
     payload = read_checkpoint(path, map_location=map_location)
     header = payload["header"]
-    arch = header["arch"]
-    model_args = dict(header.get("model_args", {}))
-    if arch == "danq-jaspar":
-        model_args["jaspar_init"] = False  # weights come from the state dict
-    try:
-        model = build_model(arch, **model_args)
-    except DanqError as error:
-        raise DanqError(f"{path}: {error}") from None
-    try:
-        model.load_state_dict(payload["state_dict"], strict=True)
-    except (RuntimeError, KeyError, TypeError) as error:
-        raise DanqError(
-            f"{path}: weights do not match architecture {arch}: {_one_line(str(error))}"
-        ) from None
+    info = ModelInfo.from_header(header, where=str(path))
+    model = rebuild_model(info, payload["state_dict"], where=str(path))
+    model.load_extra_checkpoint_state(dict(header.get("extra_state") or {}))
+    if "jaspar_motif_ids" in header:  # checkpoints written before models owned their extra state
+        model.load_extra_checkpoint_state({"jaspar_motif_ids": header["jaspar_motif_ids"]})
+    if not info.target_names:  # older checkpoints and bare models: name the outputs by index
+        info = replace(info, target_names=tuple(f"target_{i}" for i in range(model.n_targets)),
+                       target_categories=())
+    info.check_outputs(model.n_targets, where=str(path))
     if isinstance(map_location, (str, torch.device)):
         model.to(map_location)
-    if "jaspar_motif_ids" in header and hasattr(model, "jaspar_motif_ids"):
-        model.jaspar_motif_ids = list(header["jaspar_motif_ids"])
-    model.danq_header = header
+    model.info = info
     model.eval()
+    return model
+
+
+def rebuild_model(info: ModelInfo, state_dict: Mapping[str, Any], where: str) -> nn.Module:
+    """Build ``info``'s architecture and load ``state_dict`` into it strictly."""
+    from danq.models.registry import get_architecture
+
+    try:
+        model = get_architecture(info.arch).build(**info.model_args)
+    except DanqError as error:
+        raise DanqError(f"{where}: {error}") from None
+    except RuntimeError as error:  # e.g. a negative layer size reaching torch
+        raise DanqError(f"{where}: bad model arguments: {_one_line(str(error))}") from None
+    try:
+        model.load_state_dict(state_dict, strict=True)
+    except (RuntimeError, KeyError, TypeError) as error:
+        raise DanqError(
+            f"{where}: weights do not match architecture {info.arch}: {_one_line(str(error))}"
+        ) from None
     return model

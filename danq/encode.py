@@ -15,6 +15,7 @@ from danq.encoders import fit_tokens
 from danq.errors import DanqError
 from danq.fasta import read_fasta_tokens
 from danq.io import require_file
+from danq.runtime import resolve_progress
 
 
 @dataclass
@@ -116,7 +117,7 @@ def encode_fasta(
     target_categories = read_categories(categories, target_names) if categories else None
     if length is not None and length <= 0:
         raise DanqError(f"--length must be positive, got {length}")
-    show = sys.stderr.isatty() if progress is None else progress
+    show = resolve_progress(progress)
     records = read_fasta_tokens(fasta)
     try:
         first_name, first_tokens = next(records)

@@ -118,23 +118,43 @@ def one_hot(seq: str, alphabet: str = ACGT, dtype: Any = np.float32) -> np.ndarr
     return tokens_to_one_hot(to_tokens(seq), alphabet, dtype)
 
 
-def one_hot_batch(seqs: Sequence[str], alphabet: str = ACGT, dtype: Any = np.float32) -> np.ndarray:
-    """One-hot encode equal-length sequences into ``(N, 4, L)``; unequal lengths raise ``ValueError``."""
-    seqs = list(seqs)
+def tokens_batch(seqs: Sequence[str]) -> np.ndarray:
+    """Tokens ``(N, L)`` of equal-length sequences, in one C pass over their joined bytes.
+
+    Raises ``ValueError`` for unequal lengths, or naming the sequence, the character and its
+    1-based position for the first invalid character (the same message as :func:`to_tokens`).
+    """
+    seqs = seqs if isinstance(seqs, list) else list(seqs)
     if not seqs:
-        return np.zeros((0, 4, 0), dtype=dtype)
-    lengths = {len(s) for s in seqs}
+        return np.zeros((0, 0), dtype=np.uint8)
+    lengths = set(map(len, seqs))
     if len(lengths) > 1:
         raise ValueError(
             f"sequences have unequal lengths ({min(lengths)}..{max(lengths)}); use fit_length first"
         )
-    tokens = np.empty((len(seqs), lengths.pop()), dtype=np.uint8)
-    for i, seq in enumerate(seqs):
-        try:
-            tokens[i] = to_tokens(seq)
-        except ValueError as exc:
-            raise ValueError(f"sequence {i}: {exc}") from None
-    return tokens_to_one_hot(tokens, alphabet, dtype)
+    length = lengths.pop()
+    # str.encode with "replace" turns each non-ASCII character into one '?', so offsets stay put
+    raw = "".join(seqs).encode("ascii", errors="replace")
+    tokens = tokens_from_bytes(raw).reshape(len(seqs), length)
+    bad = first_invalid(tokens.reshape(-1))
+    if bad >= 0:
+        row, column = divmod(bad, length)
+        raise ValueError(
+            f"sequence {row}: invalid character {seqs[row][column]!r} at position {column + 1} "
+            "(1-based)"
+        )
+    return tokens
+
+
+def one_hot_batch(seqs: Sequence[str], alphabet: str = ACGT, dtype: Any = np.float32) -> np.ndarray:
+    """One-hot encode equal-length sequences into ``(N, 4, L)``; unequal lengths raise ``ValueError``.
+
+    The sequences are tokenised together (:func:`tokens_batch`), not one Python call per sequence.
+    """
+    seqs = seqs if isinstance(seqs, list) else list(seqs)
+    if not seqs:
+        return np.zeros((0, 4, 0), dtype=dtype)
+    return tokens_to_one_hot(tokens_batch(seqs), alphabet, dtype)
 
 
 def decode(onehot: np.ndarray, alphabet: str = ACGT) -> str | list[str]:
@@ -211,4 +231,22 @@ def fit_tokens(tokens: np.ndarray, length: int) -> np.ndarray:
     left = (length - n) // 2
     out = np.full(tokens.shape[:-1] + (length,), N_TOKEN, dtype=np.uint8)
     out[..., left : left + n] = tokens
+    return out
+
+
+def fit_one_hot(x: Any, length: int) -> Any:
+    """:func:`fit_length` for one-hot arrays ``(..., 4, L)`` (numpy or torch): centre-crop, or pad
+    with all-zero (N) columns on both sides."""
+    if length <= 0:
+        raise ValueError(f"length must be positive, got {length}")
+    n = x.shape[-1]
+    if n > length:
+        start = (n - length) // 2
+        return x[..., start : start + length]
+    if n == length:
+        return x
+    left = (length - n) // 2
+    shape = (*x.shape[:-1], length)
+    out = x.new_zeros(shape) if hasattr(x, "new_zeros") else np.zeros(shape, dtype=x.dtype)
+    out[..., left : left + n] = x
     return out

@@ -8,7 +8,7 @@ Outputs in ``OUTDIR``:
 * ``summary.json`` — median and mean ROC/PR AUC per category and overall, ``n_scored``,
   ``n_not_scored`` and the not-scored targets, plus what was evaluated and how.
 * ``predictions.h5`` — the probabilities with labels, names and target names (layout:
-  :mod:`danq.prediction`), so metrics and plots can be redone without the model
+  :mod:`danq.formats.predictions`), so metrics and plots can be redone without the model
   (:func:`evaluate_predictions`, ``danq evaluate --from-predictions``).
 * ``curves.png`` / ``curves.svg`` — ROC and PR curves of the best, median and worst target of each
   category.
@@ -39,17 +39,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from danq.encoders import reverse_complement_tokens
 from danq.errors import DanqError
+from danq.formats.predictions import H5PredictionWriter, read_predictions
+from danq.inference import DEFAULT_BATCH_SIZE, Predictor, load_predictor
 from danq.io import atomic_path
 from danq.plotting import pyplot, save_figure
-from danq.prediction import (
-    DEFAULT_BATCH_SIZE,
-    H5PredictionWriter,
-    Predictor,
-    load_predictor,
-    read_predictions,
-    reverse_complement_tokens,
-)
 
 UNCATEGORISED = "all"
 METRIC_COLUMNS = ["target", "category", "n_pos", "n_neg", "roc_auc", "pr_auc"]
@@ -411,17 +406,18 @@ def evaluate(
     from tqdm import tqdm
 
     from danq.data import open_dataset
-    from danq.runtime import set_threads
+    from danq.runtime import resolve_runtime
 
     if batch_size <= 0:
         raise DanqError(f"--batch-size must be positive, got {batch_size}")
-    if threads is not None:
-        set_threads(threads)
-    predictor = load_predictor(model, device=device, precision=precision, rc_average=rc_average)
+    runtime = resolve_runtime(device, precision, threads, progress,
+                              set_torch_threads=threads is not None)
+    predictor = load_predictor(model, device=runtime.device, precision=precision,
+                               rc_average=rc_average)
     model_where = predictor.source
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    show = sys.stderr.isatty() if progress is None else progress
+    show = runtime.progress
 
     with open_dataset(data) as ds:
         _check_compatible(predictor, ds, model_where)

@@ -67,7 +67,9 @@ import numpy as np
 from tqdm import tqdm
 
 from danq.data import DatasetWriter, default_chunk_rows
+from danq.encoders import reverse_complement_tokens
 from danq.errors import DanqError
+from danq.runtime import resolve_progress
 
 SPLITS = ("train", "valid", "test")
 DEEPSEA_N_TARGETS = 919
@@ -85,7 +87,6 @@ _AGCT_TO_TOKEN = np.array([0, 2, 1, 3], dtype=np.uint8)  # channel of the bundle
 _CODE_TO_TOKEN = np.full(16, 4, dtype=np.uint8)
 for _k in range(4):
     _CODE_TO_TOKEN[1 << _k] = _AGCT_TO_TOKEN[_k]
-_RC_TOKEN = np.array([3, 2, 1, 0, 4], dtype=np.uint8)
 _HASH_WEIGHTS = np.random.default_rng(20150919).integers(
     1, 2**63, size=1 << 14, dtype=np.uint64
 ) | np.uint64(1)
@@ -109,11 +110,6 @@ def onehot_block_to_tokens(block: np.ndarray) -> np.ndarray:
     tokens = _AGCT_TO_TOKEN[at_peak.argmax(axis=1)]
     tokens[~(unique & (peak > 0))] = 4
     return tokens
-
-
-def reverse_complement_tokens(tokens: np.ndarray) -> np.ndarray:
-    """Reverse complement token rows ``(B, L)`` (A<->T, C<->G, N stays N)."""
-    return _RC_TOKEN[tokens[:, ::-1]]
 
 
 def row_hashes(tokens: np.ndarray) -> np.ndarray:
@@ -862,7 +858,7 @@ def import_deepsea(
         raise DanqError(f"unknown split {unknown[0] if unknown else '(none)'}; choose from {SPLITS}")
     if chunk_samples is not None and chunk_samples <= 0:
         raise DanqError(f"--chunk-samples must be positive, got {chunk_samples}")
-    show = sys.stderr.isatty() if progress is None else progress
+    show = resolve_progress(progress)
     sources: list[SplitSource] = []
     try:
         for split in splits:

@@ -45,7 +45,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
-import math
 import os
 import tempfile
 import time
@@ -62,7 +61,6 @@ from danq.jaspar import DEFAULT_RELEASE, load_jaspar, normalise_release
 from danq.plotting import pyplot, save_figure
 
 ACGT = "ACGT"
-HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 DEFAULT_MAX_SEQUENCES = 20_000
 DEFAULT_MIN_SITES = 10
@@ -575,124 +573,6 @@ def plot_overview(
 
 
 # --------------------------------------------------------------------------------------------
-# Reading sequences
-
-
-def _is_hdf5(path: Path) -> bool:
-    if str(path) == "-":
-        return False
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(8) == HDF5_MAGIC
-    except OSError:
-        return False
-
-
-def _target_column(ds: Any, target: str, where: str) -> int:
-    if not ds.has_labels:
-        raise DanqError(f"{where}: --positives-of {target}: the dataset has no labels")
-    if target in ds.target_names:
-        return ds.target_names.index(target)
-    if target.isdigit() and int(target) < ds.n_targets:
-        return int(target)
-    raise DanqError(f"{where}: --positives-of {target}: no such target (name or 0-based index)")
-
-
-def read_dataset_tokens(
-    path: str | os.PathLike[str],
-    max_sequences: int,
-    *,
-    positives_of: str | None = None,
-    seed: int = 0,
-) -> np.ndarray:
-    """Up to ``max_sequences`` token rows ``(N, L)`` from a danq HDF5 dataset.
-
-    Whole storage chunks are read in a seeded random order until enough rows are collected,
-    so a large file is sampled across its length (not only its first, say, chromosome 1
-    windows) while every read stays chunk-aligned. ``positives_of`` (a target name or index)
-    keeps only the rows labelled 1 for that target, as the DanQ paper scanned positives.
-    """
-    from danq.data import open_dataset
-
-    where = str(path)
-    with open_dataset(path) as ds:
-        n = len(ds)
-        if n == 0:
-            raise DanqError(f"{where}: the dataset holds no sequences")
-        column = _target_column(ds, positives_of, where) if positives_of is not None else None
-        chunk = max(1, int(ds.chunk_rows))
-        blocks = np.random.default_rng(seed).permutation(math.ceil(n / chunk))
-        if max_sequences >= n and column is None:
-            blocks = np.sort(blocks)
-        kept: list[np.ndarray] = []
-        total = 0
-        for block in blocks:
-            start, stop = int(block) * chunk, min(n, (int(block) + 1) * chunk)
-            tokens = ds.tokens(start, stop)
-            if column is not None:
-                tokens = tokens[ds.labels(start, stop)[:, column] > 0]
-            tokens = tokens[: max_sequences - total]
-            kept.append(tokens)
-            total += len(tokens)
-            if total >= max_sequences:
-                break
-    if total == 0:
-        raise DanqError(f"{where}: no sequence is positive for target {positives_of}")
-    return np.concatenate(kept)
-
-
-def read_fasta_tokens_fitted(
-    path: str | os.PathLike[str], sequence_length: int, kernel_width: int, max_sequences: int
-) -> np.ndarray:
-    """The first ``max_sequences`` FASTA records as tokens, centre-cropped/N-padded to the model's
-    input length. A record shorter than the kernel cannot hold a site and is an error."""
-    from danq.encoders import fit_tokens
-    from danq.fasta import read_fasta_tokens
-
-    where = "<stdin>" if str(path) == "-" else str(path)
-    rows: list[np.ndarray] = []
-    for name, tokens in read_fasta_tokens(path):
-        if tokens.size < kernel_width:
-            raise DanqError(
-                f"{where}: record '{name}' is {tokens.size} bp, shorter than the model's "
-                f"first-layer kernel ({kernel_width} bp)"
-            )
-        rows.append(fit_tokens(tokens, sequence_length))
-        if len(rows) >= max_sequences:
-            break
-    return np.stack(rows)
-
-
-def read_sequences(
-    path: str | os.PathLike[str],
-    *,
-    sequence_length: int,
-    kernel_width: int,
-    max_sequences: int = DEFAULT_MAX_SEQUENCES,
-    positives_of: str | None = None,
-    seed: int = 0,
-) -> np.ndarray:
-    """Tokens ``(N, L)`` to scan, from a danq HDF5 dataset (by content) or a FASTA file / ``-``."""
-    if max_sequences < 1:
-        raise DanqError(f"--max-sequences {max_sequences}: must be at least 1")
-    p = Path(path)
-    if str(path) != "-" and not p.is_file():
-        raise DanqError(f"{p}: sequence file does not exist")
-    if _is_hdf5(p):
-        tokens = read_dataset_tokens(p, max_sequences, positives_of=positives_of, seed=seed)
-    else:
-        if positives_of is not None:
-            raise DanqError(f"{p}: --positives-of needs a labelled danq HDF5 dataset, not FASTA")
-        tokens = read_fasta_tokens_fitted(path, sequence_length, kernel_width, max_sequences)
-    if tokens.shape[1] < kernel_width:
-        raise DanqError(
-            f"{p}: sequences are {tokens.shape[1]} bp, shorter than the model's first-layer "
-            f"kernel ({kernel_width} bp)"
-        )
-    return tokens
-
-
-# --------------------------------------------------------------------------------------------
 # The whole stage
 
 
@@ -775,30 +655,29 @@ def run_motifs(
     """
     from danq.checkpoint import load_model
     from danq.io import require_file
-    from danq.runtime import resolve_device, set_threads
+    from danq.runtime import resolve_runtime
+    from danq.sequences import sample_tokens
 
     if min_sites < 1:
         raise DanqError(f"--min-sites {min_sites}: must be at least 1")
     if batch_size < 1:
         raise DanqError(f"--batch-size {batch_size}: must be at least 1")
     release = normalise_release(release)
-    n_threads = set_threads(threads)
-    torch_device = resolve_device(device)
+    runtime = resolve_runtime(device, threads=threads)
+    n_threads = runtime.threads
     model_file = require_file(model_path, "model checkpoint")
     model = load_model(model_file)
-    header = getattr(model, "danq_header", {}) or {}
     conv = model_first_conv(model, model_file)
     width = int(conv.weight.shape[-1])
-    sequence_length = int(header.get("sequence_length") or 1000)
-    tokens = read_sequences(
-        data_path, sequence_length=sequence_length, kernel_width=width,
+    tokens = sample_tokens(
+        data_path, sequence_length=model.info.sequence_length, min_length=width,
         max_sequences=max_sequences, positives_of=positives_of, seed=seed,
     )
     started = time.monotonic()
     motifs = extract_motifs(
-        conv, tokens, alphabet=str(header.get("alphabet") or ACGT), threshold=threshold,
-        threshold_fraction=threshold_fraction, batch_size=batch_size, device=torch_device,
-        progress=len(tokens) > 20 * batch_size and os.isatty(2),
+        conv, tokens, alphabet=model.info.alphabet, threshold=threshold,
+        threshold_fraction=threshold_fraction, batch_size=batch_size, device=runtime.device,
+        progress=len(tokens) > 20 * batch_size and runtime.progress,
     )
     scan_seconds = time.monotonic() - started
     tested = {m.name: m.ppm for m in motifs if m.nsites >= min_sites}
@@ -807,7 +686,7 @@ def run_motifs(
     )
     table = filter_table(motifs, matches, min_sites, evalue_threshold)
     summary = {
-        "model": str(model_file), "data": str(data_path), "arch": header.get("arch"),
+        "model": str(model_file), "data": str(data_path), "arch": model.info.arch,
         "n_sequences": int(len(tokens)), "sequence_length": int(tokens.shape[1]),
         "n_filters": len(motifs), "kernel_width": width,
         "threshold": threshold, "threshold_fraction": threshold_fraction,

@@ -1,9 +1,15 @@
-"""Threads, devices and precision: the settings every torch-running stage shares."""
+"""Threads, devices, precision and progress: the settings every torch-running stage shares.
+
+A stage resolves them once, with :func:`resolve_runtime`, and passes the resulting
+:class:`Runtime` on; nothing else in danq reads ``isatty`` or sets torch's thread count.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
+from dataclasses import dataclass
 from typing import Any
 
 from danq.errors import DanqError
@@ -24,12 +30,15 @@ def set_threads(requested: int | None = None) -> int:
     """Set torch's intra-op threads to ``requested`` capped at the available CPUs; return the count.
 
     Snakemake's ``--cores 8`` on a 2-core machine exports OMP_NUM_THREADS=8; without this cap every
-    job would oversubscribe the machine. ``None`` or 0 means "all available CPUs".
+    job would oversubscribe the machine. ``None`` or 0 means "all available CPUs"; a negative count
+    is an error.
     """
     import torch
 
+    if requested is not None and requested < 0:
+        raise DanqError(f"--threads {requested}: must be 0 (all CPUs) or more")
     cpus = available_cpus()
-    n = cpus if not requested or requested <= 0 else min(int(requested), cpus)
+    n = cpus if not requested else min(int(requested), cpus)
     torch.set_num_threads(n)
     with contextlib.suppress(RuntimeError):  # may only be set once per process
         torch.set_num_interop_threads(min(n, 2))
@@ -40,6 +49,8 @@ def resolve_device(name: str = "auto") -> Any:
     """Turn ``auto|cpu|cuda|cuda:N`` into a ``torch.device``; error clearly if CUDA is missing."""
     import torch
 
+    if isinstance(name, torch.device):
+        return name
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda"):
@@ -51,15 +62,76 @@ def resolve_device(name: str = "auto") -> Any:
     raise DanqError(f"--device {name}: expected one of auto, cpu, cuda, cuda:N")
 
 
+def check_precision(device: Any, precision: str) -> str:
+    """``precision`` if it can run on ``device``; a one-line DanqError otherwise."""
+    if precision not in PRECISIONS:
+        raise DanqError(f"--precision {precision}: expected one of {', '.join(PRECISIONS)}")
+    if precision == "fp16" and device.type == "cpu":
+        raise DanqError("--precision fp16 needs a CUDA device; use bf16 on the CPU")
+    return precision
+
+
 def autocast(device: Any, precision: str = "fp32") -> contextlib.AbstractContextManager:
     """Autocast context for ``precision`` on ``device`` (a no-op for fp32)."""
     import torch
 
-    if precision not in PRECISIONS:
-        raise DanqError(f"--precision {precision}: expected one of {', '.join(PRECISIONS)}")
+    check_precision(device, precision)
     if precision == "fp32":
         return contextlib.nullcontext()
     dtype = torch.bfloat16 if precision == "bf16" else torch.float16
-    if precision == "fp16" and device.type == "cpu":
-        raise DanqError("--precision fp16 needs a CUDA device; use bf16 on the CPU")
     return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def resolve_progress(progress: bool | None) -> bool:
+    """Show a progress bar? ``None`` means: when stderr is a terminal."""
+    if progress is not None:
+        return bool(progress)
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # closed or replaced stderr
+        return False
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Where and how a stage runs torch: resolved once per command.
+
+    Attributes
+    ----------
+    device
+        A ``torch.device``.
+    precision
+        ``fp32``, ``bf16`` or ``fp16`` (autocast), checked against the device.
+    threads
+        torch intra-op threads in use (``None``: torch's setting was left alone).
+    progress
+        Whether to draw progress bars on stderr.
+    """
+
+    device: Any
+    precision: str = "fp32"
+    threads: int | None = None
+    progress: bool = False
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        return autocast(self.device, self.precision)
+
+
+def resolve_runtime(
+    device: Any = "auto",
+    precision: str = "fp32",
+    threads: int | None = None,
+    progress: bool | None = None,
+    *,
+    set_torch_threads: bool = True,
+) -> Runtime:
+    """Resolve the command-line settings of a model-running stage into a :class:`Runtime`.
+
+    ``threads`` (``None``: all CPUs) is capped at the CPUs the process may use and applied to torch
+    unless ``set_torch_threads`` is false; an unusable device or precision is a one-line DanqError
+    before any work starts.
+    """
+    torch_device = resolve_device(device)
+    check_precision(torch_device, precision)
+    n_threads = set_threads(threads) if set_torch_threads else threads
+    return Runtime(torch_device, precision, n_threads, resolve_progress(progress))

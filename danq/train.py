@@ -51,21 +51,11 @@ OPTIMIZERS = ("rmsprop", "sgd", "adam")
 STATE_FORMAT = "danq-training-state"
 DEFAULT_SEED = 1337  # DanQ's published seed
 
-# Published settings per architecture (see the module docstring). Keys match TrainConfig fields.
-MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
-    "danq": dict(
-        optimizer="rmsprop", lr=1e-3, rho=0.9, eps=1e-6, momentum=0.0, dampening=0.0,
-        weight_decay=0.0, lr_decay=0.0, max_norm=0.0, l1_logits=0.0, batch_size=100, epochs=60,
-        patience=5,
-    ),
-    "deepsea": dict(
-        optimizer="sgd", lr=1.0, rho=0.9, eps=1e-6, momentum=0.9, dampening=0.9,
-        weight_decay=1e-6, lr_decay=8e-7, max_norm=0.9, l1_logits=1e-8, batch_size=16,
-        epochs=20, patience=5,
-    ),
-}
-MODEL_DEFAULTS["danq-jaspar"] = {**MODEL_DEFAULTS["danq"], "epochs": 32}
-HYPERPARAMETERS = tuple(MODEL_DEFAULTS["danq"])
+# Every recipe (registry.Architecture.recipe) has the same keys: the TrainConfig hyperparameters.
+HYPERPARAMETERS = (
+    "optimizer", "lr", "rho", "eps", "momentum", "dampening", "weight_decay", "lr_decay",
+    "max_norm", "l1_logits", "batch_size", "epochs", "patience",
+)
 # Settings that shape the trajectory: a resumed run must use the values it was started with.
 FIXED_ON_RESUME = (
     "optimizer", "lr", "rho", "eps", "momentum", "dampening", "weight_decay", "lr_decay",
@@ -226,10 +216,12 @@ def _parse_scalar(text: str) -> Any:
 
 def resolve_settings(config: TrainConfig) -> dict[str, Any]:
     """The run's hyperparameters: the model's published defaults overridden by ``config``."""
-    if config.model not in MODEL_DEFAULTS:
-        valid = ", ".join(MODEL_DEFAULTS)
-        raise DanqError(f"--model {config.model}: unknown architecture (valid: {valid})")
-    settings = dict(MODEL_DEFAULTS[config.model])
+    from danq.models.registry import get_architecture
+
+    try:
+        settings = dict(get_architecture(config.model).recipe)
+    except DanqError as error:
+        raise DanqError(f"--model {error}") from None
     for key in HYPERPARAMETERS:
         value = getattr(config, key)
         if value is not None:
@@ -319,7 +311,7 @@ def model_args_for_data(
 
 
 def build_optimizer(parameters: Any, settings: dict[str, Any]) -> Any:
-    """The optimiser named in ``settings`` (see :data:`MODEL_DEFAULTS` for what each maps to)."""
+    """The optimiser named in ``settings`` (the registry recipes say which each architecture uses)."""
     import torch
 
     name, lr = settings["optimizer"], float(settings["lr"])
@@ -678,22 +670,22 @@ class _Trainer:
     def _build(self) -> None:
         import torch
 
+        from danq.checkpoint import rebuild_model
         from danq.data import ChunkedBatches
+        from danq.model_info import ModelInfo
         from danq.models import build_model
 
         cfg, s = self.config, self.settings
         seed_everything(s["seed"])
-        if self.checkpoint is not None:
-            args = dict(self.checkpoint["header"]["model_args"])
-            if cfg.model == "danq-jaspar":
-                args["jaspar_init"] = False
+        if self.checkpoint is not None:  # the model rebuilds itself and restores its own extras
+            header = self.checkpoint["header"]
+            info = ModelInfo.from_header(header, where=str(self.last_path))
+            self.model = rebuild_model(info, self.checkpoint["state_dict"], str(self.last_path))
+            self.model.load_extra_checkpoint_state(dict(header.get("extra_state") or {}))
+            self.model.to(self.device)
         else:
             args = model_args_for_data(cfg.model, cfg.model_args, self.info, cfg.train, s["seed"])
-        self.model = build_model(cfg.model, **args).to(self.device)
-        if self.checkpoint is not None:
-            self.model.load_state_dict(self.checkpoint["state_dict"])
-            if "jaspar_motif_ids" in self.checkpoint["header"]:
-                self.model.jaspar_motif_ids = list(self.checkpoint["header"]["jaspar_motif_ids"])
+            self.model = build_model(cfg.model, **args).to(self.device)
         if self.dist.rank:  # distinct dropout masks per process; rank 0 matches a 1-process run
             torch.manual_seed(s["seed"] + self.dist.rank)
         self.net = self.model

@@ -60,13 +60,14 @@ def test_round_trip_gives_same_outputs(tmp_path: Path, arch: str) -> None:
     with torch.no_grad():
         torch.testing.assert_close(loaded(x), model(x), rtol=0, atol=0)
 
-    header = loaded.danq_header
-    assert header["arch"] == arch
-    assert header["model_args"]["sequence_length"] == model.sequence_length
-    assert header["sequence_length"] == model.sequence_length
-    assert header["target_names"] == HEADER["target_names"]
-    assert header["target_categories"] == HEADER["target_categories"]
-    assert header["alphabet"] == "ACGT"
+    info = loaded.info
+    assert info.arch == arch
+    assert info.model_args["sequence_length"] == model.sequence_length
+    assert info.sequence_length == model.sequence_length
+    assert list(info.target_names) == HEADER["target_names"]
+    assert list(info.target_categories) == HEADER["target_categories"]
+    assert info.alphabet == "ACGT"
+    header = read_checkpoint(path)["header"]
     assert header["training"] == HEADER["training"]
     assert header["metrics"]["valid_loss"] == pytest.approx(0.25)
     assert isinstance(header["metrics"]["valid_loss"], float)

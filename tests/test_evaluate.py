@@ -15,7 +15,7 @@ from danq.checkpoint import save_checkpoint
 from danq.cli import cli
 from danq.compare import compare
 from danq.data import DatasetWriter
-from danq.encoders import from_tokens
+from danq.encoders import from_tokens, reverse_complement_tokens
 from danq.errors import DanqError
 from danq.evaluate import (
     evaluate,
@@ -25,7 +25,7 @@ from danq.evaluate import (
     score_targets,
     summarize,
 )
-from danq.prediction import read_predictions, reverse_complement_tokens
+from danq.formats.predictions import read_predictions
 
 LENGTH = 40
 TARGETS = ["DNase|a", "DNase|b", "CTCF|c", "EP300|d"]

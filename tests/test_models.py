@@ -9,7 +9,8 @@ from torch import nn
 
 from danq.errors import DanqError
 from danq.models import (
-    MODELS,
+    ARCHITECTURES,
+    NAMES,
     DanQ,
     DanQJaspar,
     DeepSEA,
@@ -17,6 +18,7 @@ from danq.models import (
     count_parameters,
     first_conv,
 )
+from danq.models.common import DanqModule
 from danq.models.jaspar_init import jaspar_kernels
 
 # ---------------------------------------------------------------------------------------------
@@ -232,9 +234,19 @@ def test_deepsea_init_normal_std_005() -> None:
 
 
 def test_registry_names_match_classes() -> None:
-    assert set(MODELS) == {"deepsea", "danq", "danq-jaspar"}
-    for name, model_class in MODELS.items():
-        assert model_class.arch == name
+    assert set(ARCHITECTURES) >= {"deepsea", "danq", "danq-jaspar"}
+    for name, arch in ARCHITECTURES.items():
+        assert arch.model_class.arch == name
+        assert issubclass(arch.model_class, DanqModule)
+        assert arch.label and arch.alphabet == "ACGT" and arch.sequence_length == 1000
+        # every recipe sets the same hyperparameters, so `danq train` can override any of them
+        assert set(arch.recipe) == set(ARCHITECTURES["danq"].recipe)
+
+
+def test_registry_is_the_only_list_of_names() -> None:
+    from danq.cli.train import MODEL_NAMES
+
+    assert tuple(MODEL_NAMES) == NAMES == tuple(ARCHITECTURES)
 
 
 def test_build_model_unknown_name_lists_valid_ones() -> None:

@@ -29,7 +29,6 @@ from danq.motifs import (
     information_content,
     model_first_conv,
     pfm_to_ppm,
-    read_sequences,
     site_counts,
     site_thresholds,
     tomtom_against_jaspar,
@@ -292,28 +291,6 @@ def test_bad_inputs_give_clear_errors(tmp_path):
         model_first_conv(nn.Sequential(nn.Flatten(), nn.Linear(400, 2)), "m.pt")
     with pytest.raises(DanqError, match="Conv1d"):
         filter_activations(nn.Linear(4, 2), np.zeros((2, 20), dtype=np.uint8))
-
-    empty = tmp_path / "empty.fa"
-    empty.write_text("")
-    with pytest.raises(DanqError, match="empty.fa"):
-        read_sequences(empty, sequence_length=100, kernel_width=8)
-    short = tmp_path / "short.fa"
-    short.write_text(">ok\n" + "ACGT" * 10 + "\n>tiny\nACGTA\n")
-    with pytest.raises(DanqError, match=r"short\.fa: record 'tiny' is 5 bp, shorter than"):
-        read_sequences(short, sequence_length=100, kernel_width=8)
-    with pytest.raises(DanqError, match="positives-of"):
-        read_sequences(short, sequence_length=100, kernel_width=8, positives_of="x")
-    with pytest.raises(DanqError, match="does not exist"):
-        read_sequences(tmp_path / "missing.fa", sequence_length=100, kernel_width=8)
-
-
-def test_fasta_records_are_fitted_to_the_model_length(tmp_path):
-    path = tmp_path / "s.fa"
-    path.write_text(">a\n" + "A" * 30 + "\n>b\n" + "C" * 10 + "\n>c\nGGGG\n")
-    tokens = read_sequences(path, sequence_length=20, kernel_width=4, max_sequences=2)
-    assert tokens.shape == (2, 20)
-    assert to_text(tokens[0]) == "A" * 20
-    assert to_text(tokens[1]) == "N" * 5 + "C" * 10 + "N" * 5
 
 
 # --------------------------------------------------------------------------------------------

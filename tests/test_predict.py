@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import subprocess
 import sys
@@ -17,13 +18,9 @@ from danq.checkpoint import save_checkpoint
 from danq.cli import cli
 from danq.encoders import fit_length, one_hot_batch, reverse_complement
 from danq.errors import DanqError
-from danq.prediction import (
-    DEFAULT_MODEL,
-    format_probabilities,
-    format_rows,
-    predict_fasta,
-    read_predictions,
-)
+from danq.formats.predictions import format_probabilities, format_rows, read_predictions
+from danq.model_info import ModelInfo
+from danq.prediction import DEFAULT_MODEL, predict_fasta
 
 LENGTH = 40
 TARGETS = ["DNase|a", "CTCF|b", "H3K4me3|c"]
@@ -111,12 +108,12 @@ def test_api_rejects_unservable_models_and_bad_input(model):
         def forward(self, x):
             return x.sum(dim=(1, 2))[:, None]
 
-    with pytest.raises(DanqError, match="sequence length is unknown"):
+    with pytest.raises(DanqError, match="NoLength: not a danq model"):
         danq.predict(NoLength(), ["ACGT"])
-    model.danq_header = {"alphabet": "AGCT", "sequence_length": LENGTH}
+    model.info = dataclasses.replace(ModelInfo.for_model(model), alphabet="AGCT")
     with pytest.raises(DanqError, match="alphabet 'AGCT'"):
         danq.predict(model, ["ACGT"])
-    del model.danq_header
+    del model.info
     with pytest.raises(DanqError, match=r"sequences\[1\].*invalid character 'X'"):
         danq.predict(model, ["ACGT", "ACXT"])
     with pytest.raises(DanqError, match="one string"):

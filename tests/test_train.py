@@ -124,7 +124,8 @@ def test_small_model_overfits_and_writes_outputs(data, tmp_path):
     assert int(best_row["epoch"]) == result.best_epoch
 
     model = load_model(out / "best.pt")
-    header = model.danq_header
+    assert model.info.n_targets == 3 and model.info.target_names == ("t0", "t1", "t2")
+    header = read_checkpoint(out / "best.pt")["header"]
     assert header["arch"] == "danq" and header["sequence_length"] == LENGTH
     assert header["target_names"] == ["t0", "t1", "t2"] and header["alphabet"] == "ACGT"
     assert header["model_args"]["lstm_hidden"] == 8 and header["model_args"]["n_targets"] == 3
@@ -366,7 +367,7 @@ def test_cli_trains_end_to_end(data, tmp_path):
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "best epoch 1 of 1" in result.output
-    assert load_model(out / "best.pt").danq_header["model_args"]["conv_channels"] == 8
+    assert load_model(out / "best.pt").info.model_args["conv_channels"] == 8
     assert len(read_metrics(out / "metrics.csv")) == 1
 
 

@@ -91,6 +91,39 @@ def test_several_gpus_train_through_torchrun(tmp_path: Path) -> None:
     assert deepsea and "torchrun" not in deepsea[0]
 
 
+def test_runs_are_a_map_each_naming_its_architecture(tmp_path: Path) -> None:
+    config = load(TEST_CONFIG)
+    small = dict(config["models"]["danq"])
+    config["models"]["danq_wide"] = {**small, "model_args": {**small["model_args"], "lstm_hidden": 16},
+                                     "label": "DanQ wide"}
+    config["models"]["jaspar"] = {**small, "arch": "danq-jaspar"}
+    config["compare"] = ["danq", "danq_wide"]
+    result = snakemake(tmp_path, write_config(tmp_path, config), "-n", "-p")
+    assert result.returncode == 0, result.stdout
+    lines = result.stdout.splitlines()
+    assert any("danq train --model danq-jaspar" in line and "-o results/models/jaspar" in line
+               for line in lines)
+    assert any("-o results/models/danq_wide" in line and "lstm_hidden=16" in line for line in lines)
+    compare = [line for line in lines if "danq compare" in line]
+    assert compare and "evaluate/danq/metrics.tsv" in compare[0]
+    assert "evaluate/danq_wide/metrics.tsv" in compare[0] and "'DanQ wide'" in compare[0]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda c: c["models"]["danq"].update(arch="transformer"), "not an architecture"),
+        (lambda c: c.update(compare=["danq", "nope"]), "not an enabled run"),
+    ],
+)
+def test_bad_runs_are_refused_before_any_job(tmp_path: Path, change, message: str) -> None:
+    config = load(TEST_CONFIG)
+    change(config)
+    result = snakemake(tmp_path, write_config(tmp_path, config), "-n")
+    assert result.returncode != 0
+    assert message in result.stdout
+
+
 def test_fasta_source_encodes_the_users_files(tmp_path: Path) -> None:
     config = load(TEST_CONFIG)
     files = {}

@@ -20,13 +20,18 @@ from danq.cli.options import device_option, precision_option, progress_option, t
               help="Average each prediction with the reverse complement's (as DeepSEA).")
 @click.option("--batch-size", type=int, default=128, show_default=True,
               help="Sequences per forward pass.")
+@click.option("--genome", type=click.Path(dir_okay=False), default=None,
+              help="Reference FASTA: with a BED input, predict the model-length window centred "
+                   "on each interval.")
 @device_option
 @precision_option
 @threads_option()
 @progress_option
-def command(fasta, model, output, fmt, rc_average, batch_size, device, precision, threads,
+def command(fasta, model, output, fmt, rc_average, batch_size, genome, device, precision, threads,
             progress):
     """Predict every target for each sequence of FASTA (plain, gzip, or - for stdin).
+
+    FASTA may also be a danq HDF5 dataset, or a BED file together with --genome.
 
     Writes one row per record, in input order: the record name, then one probability per
     target. Sequences of another length than the model's are centre-cropped or N-padded
@@ -37,6 +42,7 @@ def command(fasta, model, output, fmt, rc_average, batch_size, device, precision
     summary = predict_fasta(
         fasta, output, model=model, fmt=fmt, rc_average=rc_average, batch_size=batch_size,
         device=device, precision=precision, threads=threads or 0, progress=progress,
+        genome=genome,
     )
     adjusted = ""
     if summary["n_adjusted"]:

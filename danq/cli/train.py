@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from danq.cli.options import device_option, precision_option, progress_option, threads_option
-
-MODEL_NAMES = ("deepsea", "danq", "danq-jaspar")
+from danq.models.registry import NAMES as MODEL_NAMES
 
 
 @click.command(name="train", context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,40 +1,13 @@
-"""Model definitions (DeepSEA, DanQ, DanQ-JASPAR), the name registry and small model helpers."""
+"""Model definitions (DeepSEA, DanQ, DanQ-JASPAR), the architecture registry and model helpers."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from torch import nn
 
 from danq.errors import DanqError
 from danq.models.danq import DanQ, DanQJaspar
 from danq.models.deepsea import DeepSEA
-
-MODELS: dict[str, type[nn.Module]] = {
-    "deepsea": DeepSEA,
-    "danq": DanQ,
-    "danq-jaspar": DanQJaspar,
-}
-
-
-def build_model(name: str, **kwargs: Any) -> nn.Module:
-    """Construct the registered architecture ``name`` with constructor arguments ``kwargs``.
-
-    Raises
-    ------
-    DanqError
-        For an unknown name (the message lists the valid ones) or arguments the constructor
-        does not accept.
-    """
-    try:
-        model_class = MODELS[name]
-    except KeyError:
-        valid = ", ".join(sorted(MODELS))
-        raise DanqError(f"{name}: unknown model architecture (valid: {valid})") from None
-    try:
-        return model_class(**kwargs)
-    except (TypeError, ValueError) as error:
-        raise DanqError(f"{name}: bad model arguments: {error}") from None
+from danq.models.registry import ARCHITECTURES, NAMES, Architecture, build_model, get_architecture
 
 
 def first_conv(model: nn.Module) -> nn.Conv1d:
@@ -54,11 +27,14 @@ def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
 
 
 __all__ = [
-    "MODELS",
+    "ARCHITECTURES",
+    "NAMES",
+    "Architecture",
     "DanQ",
     "DanQJaspar",
     "DeepSEA",
     "build_model",
     "count_parameters",
     "first_conv",
+    "get_architecture",
 ]

@@ -1,6 +1,10 @@
-"""Shape arithmetic shared by the model definitions."""
+"""Shape arithmetic and the base class shared by the model definitions."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from torch import nn
 
 from danq.errors import DanqError
 
@@ -34,3 +38,31 @@ def require_positive_length(arch: str, sequence_length: int, length: int, where:
             f"{arch}: sequence_length {sequence_length} is too short: nothing is left after {where}"
         )
     return length
+
+
+class DanqModule(nn.Module):
+    """Base of danq's architectures: what a model must say about itself to be saved and rebuilt.
+
+    A subclass sets ``arch`` (its registry name) and, in ``__init__``, ``sequence_length``,
+    ``n_targets`` and ``model_args`` (its constructor arguments as plain data). Checkpoints store
+    :meth:`checkpoint_args` and :meth:`extra_checkpoint_state`; loading rebuilds the model from the
+    former and hands the latter back to :meth:`load_extra_checkpoint_state`. A model with state
+    outside its ``state_dict`` (DanQ-JASPAR's motif ids) overrides these, so that checkpoint and
+    training code never special-case an architecture.
+    """
+
+    arch: str = ""
+    sequence_length: int
+    n_targets: int
+    model_args: dict[str, Any]
+
+    def checkpoint_args(self) -> dict[str, Any]:
+        """Constructor arguments that rebuild this model for loading its saved weights."""
+        return dict(self.model_args)
+
+    def extra_checkpoint_state(self) -> dict[str, Any]:
+        """Plain data the model needs restored besides its ``state_dict`` (none by default)."""
+        return {}
+
+    def load_extra_checkpoint_state(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`extra_checkpoint_state` saved."""

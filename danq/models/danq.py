@@ -5,10 +5,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from danq.models.common import conv_length, pool_length, require_positive_length
+from danq.models.common import DanqModule, conv_length, pool_length, require_positive_length
 
 
-class DanQ(nn.Module):
+class DanQ(DanqModule):
     """Convolution + bidirectional LSTM + dense layers; outputs one logit per target.
 
     Layout (published defaults): Conv(4→320, k=26) → ReLU → MaxPool(13) → Dropout 0.2 →
@@ -180,6 +180,19 @@ class DanQJaspar(DanQ):
         self.jaspar_motif_ids: list[str] = [""] * conv_channels
         if jaspar_init:
             self.init_from_jaspar(jaspar_release, min(n_jaspar_kernels, conv_channels), seed)
+
+    def checkpoint_args(self) -> dict[str, object]:
+        """Rebuild without reading JASPAR again: the kernels come from the saved weights."""
+        return {**self.model_args, "jaspar_init": False}
+
+    def extra_checkpoint_state(self) -> dict[str, object]:
+        """Which JASPAR motif went into which kernel (not part of the state dict)."""
+        return {"jaspar_motif_ids": list(self.jaspar_motif_ids)}
+
+    def load_extra_checkpoint_state(self, state: dict[str, object]) -> None:
+        ids = state.get("jaspar_motif_ids")
+        if isinstance(ids, list):
+            self.jaspar_motif_ids = [str(i) for i in ids]
 
     def init_from_jaspar(self, release: str, n_kernels: int, seed: int = 0) -> None:
         """Overwrite the first ``n_kernels`` kernels with JASPAR motifs (see :func:`jaspar_kernels`)."""

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from danq.models.common import conv_length, pool_length, require_positive_length
+from danq.models.common import DanqModule, conv_length, pool_length, require_positive_length
 
 
-class DeepSEA(nn.Module):
+class DeepSEA(DanqModule):
     """Three convolution layers and two dense layers; outputs one logit per target.
 
     Layout (published defaults): Conv(4→320, k=8) → ReLU → MaxPool(4) → Dropout 0.2 →

@@ -2,17 +2,33 @@
 
 import shlex
 
+from danq.models.registry import ARCHITECTURES, NAMES
+
 OUT = config["outdir"].rstrip("/")
 SPLITS = ["train", "valid", "test"]
-MODEL_LABELS = {"deepsea": "DeepSEA", "danq": "DanQ"}
 ENABLED_MODELS = [name for name, spec in config["models"].items() if spec["enabled"]]
 SOURCE = config["data"]["source"]
 SIMULATED = f"{OUT}/data/simulated"
 
+for _run, _spec in config["models"].items():
+    if _spec["arch"] not in ARCHITECTURES:
+        raise ValueError(
+            f"config: models.{_run}.arch {_spec['arch']!r} is not an architecture "
+            f"(valid: {', '.join(NAMES)})"
+        )
+# Figure and report labels: the run's own label, else its architecture's display label.
+MODEL_LABELS = {
+    run: spec["label"] or ARCHITECTURES[spec["arch"]].label for run, spec in config["models"].items()
+}
+COMPARE = config["compare"]
+for _run in COMPARE:
+    if _run not in ENABLED_MODELS:
+        raise ValueError(f"config: compare names {_run!r}, which is not an enabled run in models")
+
 
 wildcard_constraints:
     split="|".join(SPLITS),
-    model="|".join(ENABLED_MODELS) if ENABLED_MODELS else "deepsea|danq",
+    model="|".join(ENABLED_MODELS) if ENABLED_MODELS else "none",
 
 
 def dataset(split):
@@ -59,7 +75,7 @@ def final_outputs():
     outputs = [f"{OUT}/evaluate/{m}/metrics.tsv" for m in ENABLED_MODELS]
     if config["motifs"]["enabled"]:
         outputs += [f"{OUT}/motifs/{m}/summary.json" for m in ENABLED_MODELS]
-    if len(ENABLED_MODELS) == 2:
+    if len(set(COMPARE)) == 2:
         outputs.append(f"{OUT}/compare/comparison.tsv")
     if ENABLED_MODELS:
         outputs.append(f"{OUT}/report/summary.md")
@@ -107,7 +123,7 @@ def report_inputs(wildcards):
 
 
 def report_options(wildcards, input):
-    """LABEL=PATH options for `danq report`, in the order DeepSEA then DanQ."""
+    """LABEL=PATH options for `danq report`, in the order the runs are configured."""
     options = []
     for model in ENABLED_MODELS:
         label = MODEL_LABELS[model]

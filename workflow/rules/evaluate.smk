@@ -1,4 +1,4 @@
-# Evaluate both models on the test split and compare them target by target.
+# Evaluate every run on the test split; compare the configured pair target by target.
 
 
 rule evaluate:
@@ -45,8 +45,8 @@ rule evaluate:
 
 rule compare:
     input:
-        deepsea=f"{OUT}/evaluate/deepsea/metrics.tsv",
-        danq=f"{OUT}/evaluate/danq/metrics.tsv",
+        baseline=f"{OUT}/evaluate/{COMPARE[0]}/metrics.tsv",
+        challenger=f"{OUT}/evaluate/{COMPARE[1]}/metrics.tsv",
     output:
         table=f"{OUT}/compare/comparison.tsv",
         summary=f"{OUT}/compare/comparison.json",
@@ -54,10 +54,11 @@ rule compare:
             f"{OUT}/compare/comparison.png",
             caption="../report/compare.rst",
             category="Comparison",
-            labels={"figure": "DanQ vs DeepSEA per target"},
+            labels={"figure": f"{MODEL_LABELS[COMPARE[1]]} vs {MODEL_LABELS[COMPARE[0]]} per target"},
         ),
     params:
         outdir=lambda wildcards, output: os.path.dirname(output.table),
+        labels=" ".join(shlex.quote(MODEL_LABELS[run]) for run in COMPARE),
     log:
         "logs/compare/compare.log",
     benchmark:
@@ -66,5 +67,5 @@ rule compare:
         "../envs/danq.yaml"
     threads: 1
     shell:
-        "danq compare {input.deepsea} {input.danq} -o {params.outdir} "
-        "--labels DeepSEA DanQ > {log} 2>&1"
+        "danq compare {input.baseline} {input.challenger} -o {params.outdir} "
+        "--labels {params.labels} > {log} 2>&1"

@@ -1,4 +1,4 @@
-# Train DeepSEA and DanQ on the same splits (`danq train`; `torchrun` for several GPUs).
+# Train every enabled run on the same splits (`danq train`; `torchrun` for several GPUs).
 
 
 rule train:
@@ -17,6 +17,7 @@ rule train:
         ),
     params:
         launcher=train_launcher,
+        arch=lambda wildcards: config["models"][wildcards.model]["arch"],
         outdir=lambda wildcards, output: os.path.dirname(output.best),
         epochs=lambda wildcards: config["models"][wildcards.model]["epochs"],
         batch_size=lambda wildcards: config["models"][wildcards.model]["batch_size"],
@@ -39,7 +40,7 @@ rule train:
     resources:
         gpu=gpus_requested,
     shell:
-        "{params.launcher} --model {wildcards.model} --train {input.train} --valid {input.valid} "
+        "{params.launcher} --model {params.arch} --train {input.train} --valid {input.valid} "
         "-o {params.outdir} --epochs {params.epochs} --batch-size {params.batch_size} "
         "--patience {params.patience} --seed {params.seed} {params.optimizer} {params.lr} {params.model_args} "
         "--device {params.device} --precision {params.precision} --threads {threads} "

@@ -1,0 +1,1 @@
+"""File formats danq writes and reads besides its datasets and checkpoints."""

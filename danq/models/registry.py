@@ -1,0 +1,124 @@
+"""The architecture registry: the one list of model names anyone reads.
+
+One :class:`Architecture` record per model holds what the rest of danq needs to know about it: its
+class, the label figures and reports show, the published training recipe, the one-hot alphabet its
+inputs use and its default input length. The CLI's ``--model`` choices, ``danq train``'s recipes,
+checkpoint loading and the workflow's labels all read this registry, so adding an architecture means
+writing its model file and adding one record here.
+
+The module imports neither torch nor the model classes (``danq train --help`` stays fast); a record
+imports its class on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import import_module
+from types import MappingProxyType
+from typing import Any
+
+from danq.errors import DanqError
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """What danq knows about one model architecture.
+
+    Attributes
+    ----------
+    name
+        Registry name, used on the command line and in checkpoints (``danq``, ``deepsea``...).
+    class_path
+        ``"module:Class"`` of the ``torch.nn.Module``; imported lazily by :attr:`model_class`.
+    label
+        Display label for figures and reports (``"DanQ"``).
+    recipe
+        The published training settings (keys of :class:`danq.train.TrainConfig`).
+    alphabet
+        One-hot channel order the model's inputs use (danq feeds ``ACGT``).
+    sequence_length
+        Default input length in bp.
+    citation
+        Where the architecture comes from.
+    """
+
+    name: str
+    class_path: str
+    label: str
+    recipe: Mapping[str, Any] = field(default_factory=dict)
+    alphabet: str = "ACGT"
+    sequence_length: int = 1000
+    citation: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "recipe", MappingProxyType(dict(self.recipe)))
+
+    @property
+    def model_class(self) -> type:
+        """The model class (imported on first use)."""
+        module_name, class_name = self.class_path.split(":")
+        return getattr(import_module(module_name), class_name)
+
+    def build(self, **model_args: Any) -> Any:
+        """Construct the model; bad constructor arguments are a one-line DanqError."""
+        try:
+            return self.model_class(**model_args)
+        except (TypeError, ValueError) as error:
+            raise DanqError(f"{self.name}: bad model arguments: {error}") from None
+
+
+_DANQ_RECIPE = dict(
+    optimizer="rmsprop", lr=1e-3, rho=0.9, eps=1e-6, momentum=0.0, dampening=0.0,
+    weight_decay=0.0, lr_decay=0.0, max_norm=0.0, l1_logits=0.0, batch_size=100, epochs=60,
+    patience=5,
+)
+
+ARCHITECTURES: Mapping[str, Architecture] = MappingProxyType({
+    arch.name: arch
+    for arch in (
+        Architecture(
+            name="deepsea",
+            class_path="danq.models.deepsea:DeepSEA",
+            label="DeepSEA",
+            recipe=dict(
+                optimizer="sgd", lr=1.0, rho=0.9, eps=1e-6, momentum=0.9, dampening=0.9,
+                weight_decay=1e-6, lr_decay=8e-7, max_norm=0.9, l1_logits=1e-8, batch_size=16,
+                epochs=20, patience=5,
+            ),
+            citation="Zhou & Troyanskaya, Nature Methods 2015",
+        ),
+        Architecture(
+            name="danq",
+            class_path="danq.models.danq:DanQ",
+            label="DanQ",
+            recipe=_DANQ_RECIPE,
+            citation="Quang & Xie, Nucleic Acids Research 2016",
+        ),
+        Architecture(
+            name="danq-jaspar",
+            class_path="danq.models.danq:DanQJaspar",
+            label="DanQ-JASPAR",
+            recipe={**_DANQ_RECIPE, "epochs": 32},
+            citation="Quang & Xie, Nucleic Acids Research 2016",
+        ),
+    )
+})
+
+#: Registered architecture names, in registry order.
+NAMES: tuple[str, ...] = tuple(ARCHITECTURES)
+
+
+def get_architecture(name: str) -> Architecture:
+    """The record for ``name``; an unknown name is a DanqError listing the valid ones."""
+    try:
+        return ARCHITECTURES[name]
+    except (KeyError, TypeError):
+        raise DanqError(
+            f"{name}: unknown model architecture (valid: {', '.join(NAMES)})"
+        ) from None
+
+
+def build_model(name: str, **model_args: Any) -> Any:
+    """Construct the registered architecture ``name`` with constructor arguments ``model_args``."""
+    return get_architecture(name).build(**model_args)
