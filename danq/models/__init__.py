@@ -1,4 +1,4 @@
-"""Model definitions (DeepSEA, DanQ, DanQ-JASPAR), the name registry and small model helpers."""
+"""Model definitions (DeepSEA, DanQ, DanQ-JASPAR, Beluga), the name registry and small model helpers."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from torch import nn
 
 from danq.errors import DanqError
+from danq.models.beluga import Beluga
 from danq.models.danq import DanQ, DanQJaspar
 from danq.models.deepsea import DeepSEA
 
@@ -14,6 +15,7 @@ MODELS: dict[str, type[nn.Module]] = {
     "deepsea": DeepSEA,
     "danq": DanQ,
     "danq-jaspar": DanQJaspar,
+    "beluga": Beluga,
 }
 
 
@@ -55,6 +57,7 @@ def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
 
 __all__ = [
     "MODELS",
+    "Beluga",
     "DanQ",
     "DanQJaspar",
     "DeepSEA",

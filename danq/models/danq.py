@@ -7,6 +7,58 @@ from torch import nn
 
 from danq.models.common import conv_length, pool_length, require_positive_length
 
+GATE_ACTIVATIONS = ("sigmoid", "hard_sigmoid")
+
+
+def hard_sigmoid(x: torch.Tensor) -> torch.Tensor:
+    """Theano/Keras 0.2 ``hard_sigmoid``: ``clip(0.2 x + 0.5, 0, 1)`` (not PyTorch's x/6 + 1/2)."""
+    return torch.clamp(0.2 * x + 0.5, 0.0, 1.0)
+
+
+def hard_sigmoid_lstm(
+    x: torch.Tensor,
+    weight_ih: torch.Tensor,
+    weight_hh: torch.Tensor,
+    bias_ih: torch.Tensor,
+    bias_hh: torch.Tensor,
+) -> torch.Tensor:
+    """One LSTM direction over ``x`` ``(B, T, C)`` with hard-sigmoid gates; returns ``(B, T, H)``.
+
+    Same parameter layout and equations as ``torch.nn.LSTM`` (gate blocks i, f, g, o; zero
+    initial state; ``c = f c + i tanh(g)``, ``h = o tanh(c)``) except that the i, f and o
+    gates use :func:`hard_sigmoid`, as Keras 0.2's LSTM did.
+    """
+    batch, steps, _ = x.shape
+    hidden = weight_hh.shape[1]
+    inputs = torch.nn.functional.linear(x, weight_ih, bias_ih + bias_hh)  # (B, T, 4H)
+    h = x.new_zeros(batch, hidden)
+    c = x.new_zeros(batch, hidden)
+    outputs = []
+    for t in range(steps):
+        gates = inputs[:, t] + h @ weight_hh.T
+        i, f, g, o = gates.chunk(4, dim=1)
+        c = hard_sigmoid(f) * c + hard_sigmoid(i) * torch.tanh(g)
+        h = hard_sigmoid(o) * torch.tanh(c)
+        outputs.append(h)
+    return torch.stack(outputs, dim=1)
+
+
+def bidirectional_hard_sigmoid_lstm(lstm: nn.LSTM, x: torch.Tensor) -> torch.Tensor:
+    """``lstm`` (one bidirectional, batch-first layer) run with hard-sigmoid gates.
+
+    Returns ``(B, T, 2H)``: the forward direction's states, then the backward direction's
+    (which reads the sequence from its end), both indexed by input position — the layout of
+    ``nn.LSTM``'s output.
+    """
+    forward = hard_sigmoid_lstm(
+        x, lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0
+    )
+    backward = hard_sigmoid_lstm(
+        x.flip(1), lstm.weight_ih_l0_reverse, lstm.weight_hh_l0_reverse,
+        lstm.bias_ih_l0_reverse, lstm.bias_hh_l0_reverse,
+    ).flip(1)
+    return torch.cat([forward, backward], dim=2)
+
 
 class DanQ(nn.Module):
     """Convolution + bidirectional LSTM + dense layers; outputs one logit per target.
@@ -39,6 +91,11 @@ class DanQ(nn.Module):
         Dropout rates after the pooling and after the LSTM.
     init_scale
         Half-width of the uniform weight initialisation.
+    gate_activation
+        ``"sigmoid"`` (default): PyTorch's LSTM, used for training. ``"hard_sigmoid"``: the
+        gates use Keras 0.2's ``clip(0.2 x + 0.5, 0, 1)``, as the published DanQ weights were
+        trained with; computed by :func:`hard_sigmoid_lstm` from the same parameter tensors, so
+        the state dict is identical either way (slower: one step at a time; for inference).
     """
 
     arch = "danq"
@@ -55,8 +112,14 @@ class DanQ(nn.Module):
         conv_dropout: float = 0.2,
         lstm_dropout: float = 0.5,
         init_scale: float = 0.05,
+        gate_activation: str = "sigmoid",
     ) -> None:
         super().__init__()
+        if gate_activation not in GATE_ACTIVATIONS:
+            raise ValueError(
+                f"gate_activation must be one of {list(GATE_ACTIVATIONS)}, not {gate_activation!r}"
+            )
+        self.gate_activation = gate_activation
         self.sequence_length = int(sequence_length)
         self.n_targets = int(n_targets)
         #: Constructor arguments as plain data, stored in checkpoints to rebuild the model.
@@ -71,6 +134,7 @@ class DanQ(nn.Module):
             "conv_dropout": float(conv_dropout),
             "lstm_dropout": float(lstm_dropout),
             "init_scale": float(init_scale),
+            "gate_activation": gate_activation,
         }
         length = require_positive_length(
             self.arch, sequence_length, conv_length(self.sequence_length, conv_width), "the conv"
@@ -106,7 +170,10 @@ class DanQ(nn.Module):
         """Map one-hot sequences ``(B, 4, L)`` to logits ``(B, n_targets)``."""
         x = self.conv_drop(self.pool(torch.relu(self.conv(x))))
         # (B, C, T) -> (B, T, C) as a view; an explicit .contiguous() measured no faster on CPU.
-        x, _ = self.lstm(x.transpose(1, 2))
+        if self.gate_activation == "sigmoid":
+            x, _ = self.lstm(x.transpose(1, 2))
+        else:
+            x = bidirectional_hard_sigmoid_lstm(self.lstm, x.transpose(1, 2))
         x = self.lstm_drop(x)
         x = torch.relu(self.fc1(x.reshape(x.shape[0], -1)))
         return self.fc2(x)
@@ -157,6 +224,7 @@ class DanQJaspar(DanQ):
         jaspar_init: bool = True,
         n_jaspar_kernels: int = 525,
         seed: int = 0,
+        gate_activation: str = "sigmoid",
     ) -> None:
         super().__init__(
             sequence_length=sequence_length,
@@ -169,6 +237,7 @@ class DanQJaspar(DanQ):
             conv_dropout=conv_dropout,
             lstm_dropout=lstm_dropout,
             init_scale=init_scale,
+            gate_activation=gate_activation,
         )
         self.jaspar_release = jaspar_release
         self.model_args.update(
