@@ -457,7 +457,7 @@ def convert_danq_keras(weights: ForeignWeights, fmt: str, path: Path) -> nn.Modu
     )
     # Theano's conv2d is a true convolution: reverse the kernel along its width.
     params = {
-        "conv.weight": conv_w[:, AGCT_TO_ACGT, ::-1, 0],
+        "conv.weight": conv_w[:, :, ::-1, 0][:, AGCT_TO_ACGT, :],
         "conv.bias": conv_b,
         "fc1.weight": dense1_w.T, "fc1.bias": dense1_b,
         "fc2.weight": dense2_w.T, "fc2.bias": dense2_b,

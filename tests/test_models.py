@@ -232,9 +232,19 @@ def test_deepsea_init_normal_std_005() -> None:
 
 
 def test_registry_names_match_classes() -> None:
-    assert set(MODELS) == {"deepsea", "danq", "danq-jaspar"}
+    assert set(MODELS) == {"deepsea", "danq", "danq-jaspar", "beluga"}
     for name, model_class in MODELS.items():
         assert model_class.arch == name
+
+
+def test_beluga_published_shapes() -> None:
+    """ExPecto's Beluga: 2,000 bp -> 640 x 106 = 67,840 flattened features -> 2,003 -> 2,002."""
+    model = MODELS["beluga"]()
+    assert model.flat_features == 67_840
+    assert model.fc1.weight.shape == (2003, 67_840) and model.fc2.weight.shape == (2002, 2003)
+    assert [conv.out_channels for conv in model.convs] == [320, 320, 480, 480, 640, 640]
+    with torch.no_grad():
+        assert model.eval()(torch.zeros(2, 4, 2000)).shape == (2, 2002)
 
 
 def test_build_model_unknown_name_lists_valid_ones() -> None:
