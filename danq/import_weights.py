@@ -26,11 +26,14 @@ Four published layouts are read (none is downloaded here: the files are public d
     ``gate_activation="hard_sigmoid"``. Dense ``W`` is ``(inputs, outputs)``. Keras' ``Flatten`` of the
     ``(steps, 2·hidden)`` LSTM output is step-major, which is how danq's DanQ flattens too.
 
-    Bidirectional order: DanQ used its own modified copy of seya's ``Bidirectional`` (not public in a
-    form we could read). The importer assumes the modification made the backward LSTM read the sequence
-    from its end and re-reversed its outputs along time (the upstream seya code reversed axis 0, the
-    batch axis), with the output ``[forward, backward]`` concatenated per step — the layout of a
-    PyTorch bidirectional LSTM.
+    The Bidirectional layer is seya's (DanQ installed its own, modified copy, which is not public in a
+    form we could read). Every seya version we could read wraps two LSTMs and reverses axis 0 of the
+    ``(batch, steps, features)`` input of the second one, and of its output, before concatenating
+    ``[first, second]`` per step. Axis 0 is the batch axis, so the second LSTM reads each sequence from
+    its start, like the first (seya issue #32 reports this). ``second_lstm="forward"`` (the default)
+    reproduces that; ``second_lstm="backward"`` builds a true bidirectional LSTM instead, in case DanQ's
+    copy reversed the steps. Which one the published weights need is settled by evaluating both on
+    DeepSEA's test set: the published DanQ's mean ROC AUC is 0.9384 (DanQ-JASPAR 0.9417).
 
 Alphabet: all four were trained on one-hot A,G,C,T input; danq feeds A,C,G,T. The importer permutes the
 first convolution's input channels (AGCT -> ACGT swaps channels 1 and 2), which is exact, so the model
@@ -113,6 +116,8 @@ KERAS_DENSE2 = {"danq-keras": 8, "danq-jaspar-keras": 7}
 # Keras 0.2 LSTM.params order, and PyTorch's gate-block order (input, forget, cell, output).
 KERAS_LSTM_PARAMS = ("W_i", "U_i", "b_i", "W_c", "U_c", "b_c", "W_f", "U_f", "b_f", "W_o", "U_o", "b_o")
 TORCH_GATES = ("i", "f", "c", "o")
+#: How the Keras files' second LSTM reads the sequence (see the module docstring).
+SECOND_LSTM_CHOICES = ("forward", "backward")
 
 
 @dataclass
@@ -416,8 +421,14 @@ def keras_lstm_to_torch(
     }
 
 
-def convert_danq_keras(weights: ForeignWeights, fmt: str, path: Path) -> nn.Module:
-    """A DanQ / DanQ-JASPAR Keras 0.2 file -> :class:`danq.models.DanQ` / ``DanQJaspar``."""
+def convert_danq_keras(
+    weights: ForeignWeights, fmt: str, path: Path, second_lstm: str = "forward"
+) -> nn.Module:
+    """A DanQ / DanQ-JASPAR Keras 0.2 file -> :class:`danq.models.DanQ` / ``DanQJaspar``.
+
+    ``second_lstm`` is how the Bidirectional layer's second LSTM reads the sequence: ``"forward"``
+    as seya's code computes it, ``"backward"`` for a true BiLSTM (see the module docstring).
+    """
     layout = KERAS_LAYER_PARAMS[fmt]
     if weights.n_layers != len(layout):
         raise DanqError(
@@ -452,7 +463,7 @@ def convert_danq_keras(weights: ForeignWeights, fmt: str, path: Path) -> nn.Modu
         sequence_length=SEQUENCE_LENGTH[fmt], n_targets=dense2_w.shape[1],
         conv_channels=filters, conv_width=width, pool_size=POOL_SIZE[fmt],
         lstm_hidden=max(hidden, 1), dense_hidden=dense1_w.shape[1],
-        gate_activation="hard_sigmoid",
+        gate_activation="hard_sigmoid", lstm_second_direction=second_lstm,
         **({"jaspar_init": False} if fmt == "danq-jaspar-keras" else {}),
     )
     # Theano's conv2d is a true convolution: reverse the kernel along its width.
@@ -523,14 +534,16 @@ def target_metadata(
 # the import
 
 
-def convert(weights: ForeignWeights, fmt: str, path: Path) -> nn.Module:
+def convert(
+    weights: ForeignWeights, fmt: str, path: Path, second_lstm: str = "forward"
+) -> nn.Module:
     """Dispatch to the converter of ``fmt`` and return the model in eval mode."""
     if fmt == "deepsea-kipoi":
         model = convert_deepsea(weights.tensors, path)
     elif fmt == "beluga":
         model = convert_beluga(weights.tensors, path)
     else:
-        model = convert_danq_keras(weights, fmt, path)
+        model = convert_danq_keras(weights, fmt, path, second_lstm)
     return model.eval()
 
 
@@ -540,6 +553,7 @@ def import_weights(
     fmt: str = "auto",
     names: PathLike | None = None,
     log: Callable[[str], None] | None = None,
+    second_lstm: str = "forward",
 ) -> dict[str, Any]:
     """Convert a published weight file into a danq checkpoint written atomically at ``output``.
 
@@ -556,6 +570,9 @@ def import_weights(
         Optional target-names file (one per line); required for Beluga.
     log
         Where to send progress lines (e.g. ``click.echo`` to stderr); silent when None.
+    second_lstm
+        DanQ / DanQ-JASPAR only: ``"forward"`` (seya's Bidirectional as its code computes it) or
+        ``"backward"`` (a true BiLSTM); see the module docstring.
 
     Returns
     -------
@@ -567,6 +584,8 @@ def import_weights(
     path = require_file(source, "weight file")
     if fmt != "auto" and fmt not in FORMATS:
         raise DanqError(f"--format {fmt}: expected auto or one of {', '.join(FORMATS)}")
+    if second_lstm not in SECOND_LSTM_CHOICES:
+        raise DanqError(f"--second-lstm {second_lstm}: expected one of {', '.join(SECOND_LSTM_CHOICES)}")
     out = Path(output)
     if out.exists() and out.resolve() == path.resolve():
         raise DanqError(f"{out}: the output would overwrite the input weight file")
@@ -575,7 +594,7 @@ def import_weights(
         fmt = detect_format(weights, path)
     else:
         require_container(weights, fmt, path)
-    model = convert(weights, fmt, path)
+    model = convert(weights, fmt, path, second_lstm)
     n_targets = int(model.n_targets)
     target_names, target_categories = target_metadata(fmt, n_targets, names)
     digest = file_sha256(path)
@@ -588,6 +607,7 @@ def import_weights(
             "format": fmt,
             "published_alphabet": PUBLISHED_ALPHABET,
             "alphabet_conversion": "first convolution's input channels permuted AGCT -> ACGT",
+            **({"second_lstm": second_lstm} if fmt.endswith("-keras") else {}),
             "target_names_source": (
                 str(names) if names is not None
                 else f"danq/resources/{DEEPSEA_NAMES_RESOURCE} (DeepSEA, CC-BY 3.0)"

@@ -269,13 +269,19 @@ def theano_conv1d(x, w, b, flip=True):
     return out + b
 
 
-def keras_danq_reference(x, params, pool, *, flip=True, gate=hard_sigmoid, backward_second=True):
-    """The DanQ forward pass on (B, L, 4) A,G,C,T input; ``params`` as written to the HDF5 file."""
+def keras_danq_reference(
+    x, params, pool, *, flip=True, gate=hard_sigmoid, reverse_axis=0, backward_second=True
+):
+    """The DanQ forward pass on (B, L, 4) A,G,C,T input; ``params`` as written to the HDF5 file.
+
+    seya's Bidirectional reverses axis 0 of the second LSTM's (batch, steps, features) input and
+    output (``X[::-1]``, ``reverse_axis=0``); ``reverse_axis=1`` reverses the steps instead.
+    """
     h = np.maximum(theano_conv1d(x, params["conv_W"], params["conv_b"], flip), 0.0)
     steps = h.shape[1] // pool
     h = h[:, : steps * pool].reshape(h.shape[0], steps, pool, -1).max(axis=2)
     forward = keras_lstm(h, params["forward"], gate)
-    backward = keras_lstm(h[:, ::-1], params["backward"], gate)[:, ::-1]
+    backward = np.flip(keras_lstm(np.flip(h, reverse_axis), params["backward"], gate), reverse_axis)
     pair = [forward, backward] if backward_second else [backward, forward]
     h = np.concatenate(pair, axis=2).reshape(h.shape[0], -1)  # Flatten: step-major
     h = np.maximum(h @ params["dense1_W"] + params["dense1_b"], 0.0)
@@ -357,11 +363,24 @@ def test_keras_danq_matches_numpy_reference(keras_import):
     header = read_checkpoint(out)["header"]
     assert header["arch"] == ("danq-jaspar" if "jaspar" in fmt else "danq")
     assert header["model_args"]["gate_activation"] == "hard_sigmoid"
-    assert header["provenance"]["format"] == fmt
+    assert header["model_args"]["lstm_second_direction"] == "forward"
+    assert header["provenance"]["format"] == fmt and header["provenance"]["second_lstm"] == "forward"
     assert header["target_names"][576] == "NA|NA|NA"
 
 
-@pytest.mark.parametrize("wrong", ["no_flip", "sigmoid_gates", "directions_swapped", "acgt_input"])
+def test_keras_danq_true_bilstm_option(keras_import, tmp_path):
+    """--second-lstm backward: the second LSTM reads the steps in reverse (a true BiLSTM)."""
+    fmt, params, pool, out, tokens, _ = keras_import
+    source = next(out.parent.glob("*.hdf5"))
+    result = run_cli(source, "-o", tmp_path / "bi.pt", "--second-lstm", "backward")
+    assert result.exit_code == 0, result.output
+    expected = keras_danq_reference(agct_one_hot(tokens), params, pool, reverse_axis=1)
+    assert np.abs(danq_probs(tmp_path / "bi.pt", tokens) - expected).max() <= TOLERANCE
+
+
+@pytest.mark.parametrize(
+    "wrong", ["no_flip", "sigmoid_gates", "directions_swapped", "steps_reversed", "acgt_input"]
+)
 def test_keras_reference_detects_each_convention(keras_import, wrong):
     """Each convention matters: getting any one wrong moves the outputs far beyond the tolerance."""
     fmt, params, pool, _, tokens, got = keras_import
@@ -373,6 +392,8 @@ def test_keras_reference_detects_each_convention(keras_import, wrong):
         kwargs["gate"] = sigmoid
     elif wrong == "directions_swapped":
         kwargs["backward_second"] = False
+    elif wrong == "steps_reversed":
+        kwargs["reverse_axis"] = 1
     else:  # feeding A,C,G,T to the A,G,C,T-trained weights
         x = x[:, :, [0, 2, 1, 3]]
     assert np.abs(got - keras_danq_reference(x, params, pool, **kwargs)).max() > 1e-3
@@ -498,3 +519,16 @@ def test_names_file_overrides_shipped_names(deepsea_file, tmp_path):
     assert run_cli(deepsea_file[0], "-o", out, "--names", names).exit_code == 0
     header = read_checkpoint(out)["header"]
     assert header["target_names"][576] == "cell576|CTCF|None"
+
+
+def test_step_by_step_lstm_with_sigmoid_gates_equals_torch_lstm():
+    """The step-by-step LSTM used for imports is PyTorch's LSTM when given PyTorch's gates."""
+    from danq.models.danq import bidirectional_lstm
+
+    torch.manual_seed(0)
+    lstm = nn.LSTM(5, 4, batch_first=True, bidirectional=True)
+    x = torch.randn(3, 9, 5)
+    with torch.no_grad():
+        expected, _ = lstm(x)
+        got = bidirectional_lstm(lstm, x, gate="sigmoid", second="backward")
+    assert torch.allclose(got, expected, atol=1e-6)

@@ -16,7 +16,13 @@ FORMAT_CHOICES = ["auto", "deepsea-kipoi", "beluga", "danq-keras", "danq-jaspar-
 @click.option("--names", type=click.Path(dir_okay=False), default=None,
               help="Target names, one per line, in output order (required for Beluga; overrides the "
                    "DeepSEA names danq ships for DeepSEA, DanQ and DanQ-JASPAR).")
-def command(weight_file, output, fmt, names):
+@click.option("--second-lstm", type=click.Choice(["forward", "backward"]), default="forward",
+              show_default=True,
+              help="DanQ files only: how the Bidirectional layer's second LSTM reads the sequence. "
+                   "'forward' computes what seya's code computes (it reversed the batch axis, so both "
+                   "LSTMs read forward); 'backward' is a true BiLSTM. Evaluate both on DeepSEA's test "
+                   "set if unsure (published mean ROC AUC: DanQ 0.9384, DanQ-JASPAR 0.9417).")
+def command(weight_file, output, fmt, names, second_lstm):
     """Import a published model's weights into an ordinary danq checkpoint.
 
     WEIGHT_FILE is Kipoi's deepsea_cpu.pth or deepsea_predict.pth (DeepSEA), deepsea.beluga.pth
@@ -26,5 +32,5 @@ def command(weight_file, output, fmt, names):
     """
     from danq.import_weights import import_weights
 
-    import_weights(weight_file, output, fmt=fmt, names=names,
+    import_weights(weight_file, output, fmt=fmt, names=names, second_lstm=second_lstm,
                    log=lambda line: click.echo(line, err=True))
