@@ -238,7 +238,8 @@ def test_registry_names_match_classes() -> None:
     for name, arch in ARCHITECTURES.items():
         assert arch.model_class.arch == name
         assert issubclass(arch.model_class, DanqModule)
-        assert arch.label and arch.alphabet == "ACGT" and arch.sequence_length == 1000
+        assert arch.label and arch.alphabet == "ACGT"
+        assert arch.sequence_length == arch.model_class().sequence_length
         # every recipe sets the same hyperparameters, so `danq train` can override any of them
         assert set(arch.recipe) == set(ARCHITECTURES["danq"].recipe)
 
@@ -247,6 +248,16 @@ def test_registry_is_the_only_list_of_names() -> None:
     from danq.cli.train import MODEL_NAMES
 
     assert tuple(MODEL_NAMES) == NAMES == tuple(ARCHITECTURES)
+
+
+def test_beluga_published_shapes() -> None:
+    """ExPecto's Beluga: 2,000 bp -> 640 x 106 = 67,840 flattened features -> 2,003 -> 2,002."""
+    model = ARCHITECTURES["beluga"].model_class()
+    assert model.flat_features == 67_840
+    assert model.fc1.weight.shape == (2003, 67_840) and model.fc2.weight.shape == (2002, 2003)
+    assert [conv.out_channels for conv in model.convs] == [320, 320, 480, 480, 640, 640]
+    with torch.no_grad():
+        assert model.eval()(torch.zeros(2, 4, 2000)).shape == (2, 2002)
 
 
 def test_build_model_unknown_name_lists_valid_ones() -> None:

@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("simulate", "Write a synthetic motif-grammar benchmark (FASTA + labels + truth)."),
     "encode": ("encode", "Encode FASTA (+ labels TSV) into a danq HDF5 dataset."),
     "import-deepsea": ("import_deepsea", "Convert the DeepSEA training bundle (.mat) to danq datasets."),
+    "import-weights": ("import_weights", "Import published DeepSEA, Beluga or DanQ weights as a checkpoint."),
     "train": ("train", "Train DeepSEA, DanQ or DanQ-JASPAR on danq datasets."),
     "evaluate": ("evaluate", "Per-target ROC/PR AUC of a model on a test dataset."),
     "compare": ("compare", "Compare two evaluations target by target (the DanQ paper's figure)."),

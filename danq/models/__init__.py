@@ -1,10 +1,11 @@
-"""Model definitions (DeepSEA, DanQ, DanQ-JASPAR), the architecture registry and model helpers."""
+"""Model definitions (DeepSEA, DanQ, DanQ-JASPAR, Beluga), the architecture registry and model helpers."""
 
 from __future__ import annotations
 
 from torch import nn
 
 from danq.errors import DanqError
+from danq.models.beluga import Beluga
 from danq.models.danq import DanQ, DanQJaspar
 from danq.models.deepsea import DeepSEA
 from danq.models.registry import ARCHITECTURES, NAMES, Architecture, build_model, get_architecture
@@ -30,6 +31,7 @@ __all__ = [
     "ARCHITECTURES",
     "NAMES",
     "Architecture",
+    "Beluga",
     "DanQ",
     "DanQJaspar",
     "DeepSEA",

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import torch
+import torch.nn.functional as F
 from torch import nn
 
 from danq.errors import DanqError
+
+#: Value Torch7's ``nn.Threshold(0, 1e-6)`` gives to inputs at or below 0 (the released DeepSEA).
+TORCH7_THRESHOLD_VALUE = 1e-6
+
+
+def torch7_threshold(x: torch.Tensor) -> torch.Tensor:
+    """Torch7's ``nn.Threshold(0, 1e-6)``: ``x`` where ``x > 0``, else 1e-6 (not 0 as in ReLU)."""
+    return F.threshold(x, 0.0, TORCH7_THRESHOLD_VALUE)
+
+
+#: Hidden-layer activations by name: ReLU for training, the Torch7 threshold for imported weights.
+ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "relu": torch.relu,
+    "threshold": torch7_threshold,
+}
 
 
 def conv_length(length: int, kernel_size: int) -> int:

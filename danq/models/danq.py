@@ -2,10 +2,79 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
 from danq.models.common import DanqModule, conv_length, pool_length, require_positive_length
+
+
+def hard_sigmoid(x: torch.Tensor) -> torch.Tensor:
+    """Theano/Keras 0.2 ``hard_sigmoid``: ``clip(0.2 x + 0.5, 0, 1)`` (not PyTorch's x/6 + 1/2)."""
+    return torch.clamp(0.2 * x + 0.5, 0.0, 1.0)
+
+
+#: LSTM gate functions by name: PyTorch's LSTM (sigmoid) for training, Keras 0.2's hard sigmoid.
+GATE_ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "sigmoid": torch.sigmoid,
+    "hard_sigmoid": hard_sigmoid,
+}
+#: How the second LSTM direction reads the sequence: from its end (a true BiLSTM), or from its
+#: start like the first, which is what seya's ``Bidirectional`` computed in Keras 0.2 (it
+#: reversed axis 0 of ``(batch, steps, features)`` tensors, the batch axis, on the way in and out).
+SECOND_DIRECTIONS = ("backward", "forward")
+
+
+def lstm_direction(
+    x: torch.Tensor,
+    weight_ih: torch.Tensor,
+    weight_hh: torch.Tensor,
+    bias_ih: torch.Tensor,
+    bias_hh: torch.Tensor,
+    gate: Callable[[torch.Tensor], torch.Tensor] = torch.sigmoid,
+) -> torch.Tensor:
+    """One LSTM direction over ``x`` ``(B, T, C)`` from step 0 on; returns ``(B, T, H)``.
+
+    Same parameter layout and equations as ``torch.nn.LSTM`` (gate blocks i, f, g, o; zero
+    initial state; ``c = f c + i tanh(g)``, ``h = o tanh(c)``) with ``gate`` for the i, f and
+    o gates (Keras 0.2's LSTM used :func:`hard_sigmoid`).
+    """
+    batch, steps, _ = x.shape
+    hidden = weight_hh.shape[1]
+    inputs = torch.nn.functional.linear(x, weight_ih, bias_ih + bias_hh)  # (B, T, 4H)
+    h = x.new_zeros(batch, hidden)
+    c = x.new_zeros(batch, hidden)
+    outputs = []
+    for t in range(steps):
+        gates = inputs[:, t] + h @ weight_hh.T
+        i, f, g, o = gates.chunk(4, dim=1)
+        c = gate(f) * c + gate(i) * torch.tanh(g)
+        h = gate(o) * torch.tanh(c)
+        outputs.append(h)
+    return torch.stack(outputs, dim=1)
+
+
+def bidirectional_lstm(
+    lstm: nn.LSTM, x: torch.Tensor, gate: str = "hard_sigmoid", second: str = "backward"
+) -> torch.Tensor:
+    """``lstm`` (one bidirectional, batch-first layer) run step by step with ``gate`` gates.
+
+    Returns ``(B, T, 2H)``: the first direction's states, then the second's, both indexed by
+    input position — the layout of ``nn.LSTM``'s output. ``second="backward"`` reads the
+    sequence from its end (``nn.LSTM``'s reverse direction); ``"forward"`` reads it from its
+    start with the ``_reverse`` parameters (see :data:`SECOND_DIRECTIONS`).
+    """
+    function = GATE_ACTIVATIONS[gate]
+    first = lstm_direction(
+        x, lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0, function
+    )
+    reverse = second == "backward"
+    other = lstm_direction(
+        x.flip(1) if reverse else x, lstm.weight_ih_l0_reverse, lstm.weight_hh_l0_reverse,
+        lstm.bias_ih_l0_reverse, lstm.bias_hh_l0_reverse, function,
+    )
+    return torch.cat([first, other.flip(1) if reverse else other], dim=2)
 
 
 class DanQ(DanqModule):
@@ -39,6 +108,15 @@ class DanQ(DanqModule):
         Dropout rates after the pooling and after the LSTM.
     init_scale
         Half-width of the uniform weight initialisation.
+    gate_activation
+        ``"sigmoid"`` (default): PyTorch's LSTM, used for training. ``"hard_sigmoid"``: the
+        gates use Keras 0.2's ``clip(0.2 x + 0.5, 0, 1)``, as the published DanQ weights were
+        trained with; computed by :func:`bidirectional_lstm` from the same parameter tensors,
+        so the state dict is identical either way (slower: one step at a time; for inference).
+    lstm_second_direction
+        ``"backward"`` (default): a true bidirectional LSTM. ``"forward"``: the second LSTM
+        also reads the sequence from its start, as seya's Keras 0.2 ``Bidirectional`` layer
+        computed (see :data:`SECOND_DIRECTIONS`); for importing the published DanQ weights.
     """
 
     arch = "danq"
@@ -55,8 +133,21 @@ class DanQ(DanqModule):
         conv_dropout: float = 0.2,
         lstm_dropout: float = 0.5,
         init_scale: float = 0.05,
+        gate_activation: str = "sigmoid",
+        lstm_second_direction: str = "backward",
     ) -> None:
         super().__init__()
+        if gate_activation not in GATE_ACTIVATIONS:
+            raise ValueError(
+                f"gate_activation must be one of {list(GATE_ACTIVATIONS)}, not {gate_activation!r}"
+            )
+        if lstm_second_direction not in SECOND_DIRECTIONS:
+            raise ValueError(
+                f"lstm_second_direction must be one of {list(SECOND_DIRECTIONS)}, "
+                f"not {lstm_second_direction!r}"
+            )
+        self.gate_activation = gate_activation
+        self.lstm_second_direction = lstm_second_direction
         self.sequence_length = int(sequence_length)
         self.n_targets = int(n_targets)
         #: Constructor arguments as plain data, stored in checkpoints to rebuild the model.
@@ -71,6 +162,8 @@ class DanQ(DanqModule):
             "conv_dropout": float(conv_dropout),
             "lstm_dropout": float(lstm_dropout),
             "init_scale": float(init_scale),
+            "gate_activation": gate_activation,
+            "lstm_second_direction": lstm_second_direction,
         }
         length = require_positive_length(
             self.arch, sequence_length, conv_length(self.sequence_length, conv_width), "the conv"
@@ -106,7 +199,12 @@ class DanQ(DanqModule):
         """Map one-hot sequences ``(B, 4, L)`` to logits ``(B, n_targets)``."""
         x = self.conv_drop(self.pool(torch.relu(self.conv(x))))
         # (B, C, T) -> (B, T, C) as a view; an explicit .contiguous() measured no faster on CPU.
-        x, _ = self.lstm(x.transpose(1, 2))
+        if self.gate_activation == "sigmoid" and self.lstm_second_direction == "backward":
+            x, _ = self.lstm(x.transpose(1, 2))
+        else:
+            x = bidirectional_lstm(
+                self.lstm, x.transpose(1, 2), self.gate_activation, self.lstm_second_direction
+            )
         x = self.lstm_drop(x)
         x = torch.relu(self.fc1(x.reshape(x.shape[0], -1)))
         return self.fc2(x)
@@ -157,6 +255,8 @@ class DanQJaspar(DanQ):
         jaspar_init: bool = True,
         n_jaspar_kernels: int = 525,
         seed: int = 0,
+        gate_activation: str = "sigmoid",
+        lstm_second_direction: str = "backward",
     ) -> None:
         super().__init__(
             sequence_length=sequence_length,
@@ -169,6 +269,8 @@ class DanQJaspar(DanQ):
             conv_dropout=conv_dropout,
             lstm_dropout=lstm_dropout,
             init_scale=init_scale,
+            gate_activation=gate_activation,
+            lstm_second_direction=lstm_second_direction,
         )
         self.jaspar_release = jaspar_release
         self.model_args.update(

@@ -7,7 +7,13 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from danq.models.common import DanqModule, conv_length, pool_length, require_positive_length
+from danq.models.common import (
+    ACTIVATIONS,
+    DanqModule,
+    conv_length,
+    pool_length,
+    require_positive_length,
+)
 
 
 class DeepSEA(DanqModule):
@@ -41,6 +47,10 @@ class DeepSEA(DanqModule):
         Dropout rates after the three convolution blocks.
     init_std
         Standard deviation of the normal initialisation.
+    activation
+        ``"relu"`` (default, for training) or ``"threshold"``: Torch7's ``nn.Threshold(0, 1e-6)``
+        as in the released model (inputs ``<= 0`` become 1e-6, not 0), so imported published
+        weights reproduce the original outputs exactly. No parameters depend on it.
     """
 
     arch = "deepsea"
@@ -55,8 +65,13 @@ class DeepSEA(DanqModule):
         dense_hidden: int = 925,
         dropout: Sequence[float] = (0.2, 0.2, 0.5),
         init_std: float = 0.05,
+        activation: str = "relu",
     ) -> None:
         super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, not {activation!r}")
+        self.activation = activation
+        self.act = ACTIVATIONS[activation]
         c1, c2, c3 = (int(c) for c in conv_channels)
         d1, d2, d3 = (float(d) for d in dropout)
         self.sequence_length = int(sequence_length)
@@ -71,6 +86,7 @@ class DeepSEA(DanqModule):
             "dense_hidden": int(dense_hidden),
             "dropout": [d1, d2, d3],
             "init_std": float(init_std),
+            "activation": activation,
         }
 
         length = self.sequence_length
@@ -114,8 +130,9 @@ class DeepSEA(DanqModule):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map one-hot sequences ``(B, 4, L)`` to logits ``(B, n_targets)``."""
-        x = self.drop1(self.pool(torch.relu(self.conv1(x))))
-        x = self.drop2(self.pool(torch.relu(self.conv2(x))))
-        x = self.drop3(torch.relu(self.conv3(x)))
-        x = torch.relu(self.fc1(x.flatten(1)))
+        act = self.act
+        x = self.drop1(self.pool(act(self.conv1(x))))
+        x = self.drop2(self.pool(act(self.conv2(x))))
+        x = self.drop3(act(self.conv3(x)))
+        x = act(self.fc1(x.flatten(1)))
         return self.fc2(x)

@@ -74,6 +74,12 @@ _DANQ_RECIPE = dict(
     patience=5,
 )
 
+_DEEPSEA_RECIPE = dict(
+    optimizer="sgd", lr=1.0, rho=0.9, eps=1e-6, momentum=0.9, dampening=0.9,
+    weight_decay=1e-6, lr_decay=8e-7, max_norm=0.9, l1_logits=1e-8, batch_size=16,
+    epochs=20, patience=5,
+)
+
 ARCHITECTURES: Mapping[str, Architecture] = MappingProxyType({
     arch.name: arch
     for arch in (
@@ -81,11 +87,7 @@ ARCHITECTURES: Mapping[str, Architecture] = MappingProxyType({
             name="deepsea",
             class_path="danq.models.deepsea:DeepSEA",
             label="DeepSEA",
-            recipe=dict(
-                optimizer="sgd", lr=1.0, rho=0.9, eps=1e-6, momentum=0.9, dampening=0.9,
-                weight_decay=1e-6, lr_decay=8e-7, max_norm=0.9, l1_logits=1e-8, batch_size=16,
-                epochs=20, patience=5,
-            ),
+            recipe=_DEEPSEA_RECIPE,
             citation="Zhou & Troyanskaya, Nature Methods 2015",
         ),
         Architecture(
@@ -101,6 +103,16 @@ ARCHITECTURES: Mapping[str, Architecture] = MappingProxyType({
             label="DanQ-JASPAR",
             recipe={**_DANQ_RECIPE, "epochs": 32},
             citation="Quang & Xie, Nucleic Acids Research 2016",
+        ),
+        Architecture(
+            name="beluga",
+            class_path="danq.models.beluga:Beluga",
+            label="Beluga",
+            # Beluga's own training settings were not published with its weights: DeepSEA's recipe
+            # (its predecessor's) is the default when it is trained here.
+            recipe=_DEEPSEA_RECIPE,
+            sequence_length=2000,
+            citation="Zhou et al., Nature Genetics 2018 (ExPecto)",
         ),
     )
 })

@@ -1,0 +1,36 @@
+"""`danq import-weights`: published DeepSEA / Beluga / DanQ / DanQ-JASPAR weights -> a danq checkpoint."""
+
+from __future__ import annotations
+
+import click
+
+FORMAT_CHOICES = ["auto", "deepsea-kipoi", "beluga", "danq-keras", "danq-jaspar-keras"]
+
+
+@click.command(name="import-weights", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("weight_file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Checkpoint to write (atomically), e.g. deepsea.pt.")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="auto", show_default=True,
+              help="Layout of WEIGHT_FILE; auto detects it from the file's keys / layers.")
+@click.option("--names", type=click.Path(dir_okay=False), default=None,
+              help="Target names, one per line, in output order (required for Beluga; overrides the "
+                   "DeepSEA names danq ships for DeepSEA, DanQ and DanQ-JASPAR).")
+@click.option("--second-lstm", type=click.Choice(["forward", "backward"]), default="forward",
+              show_default=True,
+              help="DanQ files only: how the Bidirectional layer's second LSTM reads the sequence. "
+                   "'forward' computes what seya's code computes (it reversed the batch axis, so both "
+                   "LSTMs read forward); 'backward' is a true BiLSTM. Evaluate both on DeepSEA's test "
+                   "set if unsure (published mean ROC AUC: DanQ 0.9384, DanQ-JASPAR 0.9417).")
+def command(weight_file, output, fmt, names, second_lstm):
+    """Import a published model's weights into an ordinary danq checkpoint.
+
+    WEIGHT_FILE is Kipoi's deepsea_cpu.pth or deepsea_predict.pth (DeepSEA), deepsea.beluga.pth
+    (Beluga), or DanQ_bestmodel.hdf5 / DanQ-JASPAR_bestmodel.hdf5 (Keras 0.2). The published models
+    read A,G,C,T input; the import reorders their first layer so the checkpoint takes danq's A,C,G,T,
+    and it then works with danq predict, evaluate, motifs and variant-effect like a trained one.
+    """
+    from danq.import_weights import import_weights
+
+    import_weights(weight_file, output, fmt=fmt, names=names, second_lstm=second_lstm,
+                   log=lambda line: click.echo(line, err=True))
