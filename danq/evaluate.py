@@ -412,7 +412,7 @@ def evaluate(
         raise DanqError(f"--batch-size must be positive, got {batch_size}")
     runtime = resolve_runtime(device, precision, threads, progress,
                               set_torch_threads=threads is not None)
-    predictor = load_predictor(model, device=runtime.device, precision=precision,
+    predictor = load_predictor(model, device=runtime.device, precision=runtime.precision,
                                rc_average=rc_average)
     model_where = predictor.source
     out = Path(outdir)
@@ -421,6 +421,7 @@ def evaluate(
 
     with open_dataset(data) as ds:
         _check_compatible(predictor, ds, model_where)
+        runtime.announce()
         keep = scored_rows(len(ds), ds.strand, ds.pair_index)
         n_keep = int(keep.sum())
         paired = ds.pair_index is not None
@@ -469,7 +470,7 @@ def evaluate(
         "n_samples_scored": n_keep,
         "rc_average": rc_average,
         "rc_mode": mode,
-        "precision": precision,
+        "precision": runtime.precision,
     }
     return _write_evaluation(probabilities, labels, target_names, target_categories, out, context,
                              plots)

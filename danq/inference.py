@@ -172,6 +172,26 @@ def check_servable(info: ModelInfo, where: str) -> None:
         )
 
 
+def quantize(module: Any) -> Any:
+    """A copy of ``module`` with its LSTM and linear layers dynamically quantized to int8.
+
+    Weights are stored as int8 and activations quantized per batch (torch's ``quantize_dynamic``);
+    convolutions stay fp32. The model decides which layer types may be replaced.
+    """
+    import warnings
+
+    import torch
+
+    layers = module.quantizable_layers() if hasattr(module, "quantizable_layers") else {
+        torch.nn.Linear, torch.nn.LSTM}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's deprecation notice for quantized tensors
+        quantized = torch.ao.quantization.quantize_dynamic(module, layers, dtype=torch.qint8)
+    if hasattr(module, "info"):
+        quantized.info = module.info
+    return quantized
+
+
 def load_predictor(
     model: Any = None,
     *,
@@ -190,13 +210,14 @@ def load_predictor(
         ``"auto"``, ``"cpu"``, ``"cuda"``, a ``torch.device``, or ``None``: a module stays on its
         current device, a checkpoint goes to ``"auto"``.
     precision
-        ``"fp32"``, ``"bf16"`` or ``"fp16"`` (autocast).
+        ``"fp32"``, ``"bf16"`` or ``"fp16"`` (autocast), ``"int8"`` (dynamic quantization of the
+        LSTM and linear layers, CPU) or ``"auto"`` (bf16 where the hardware has it natively).
     rc_average
         Average each sequence's prediction with its reverse complement's.
     """
     import torch
 
-    from danq.runtime import check_precision, resolve_device
+    from danq.runtime import check_precision, resolve_device, resolve_precision
 
     if model is None or isinstance(model, (str, os.PathLike)):
         path = default_model_path() if model is None else Path(model)
@@ -223,7 +244,9 @@ def load_predictor(
         device = resolve_device(device)
         module = module.to(device)
     module.eval()
-    check_precision(device, precision)
+    precision = check_precision(device, resolve_precision(device, precision))
+    if precision == "int8":
+        module = quantize(module)
     return Predictor(
         model=module, info=info, device=device, precision=precision, rc_average=rc_average,
         source=where, named_targets=not all(

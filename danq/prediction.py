@@ -194,7 +194,7 @@ def predict_fasta(
         raise DanqError("--format h5 needs an output file (-o PATH); stdout takes TSV only")
     runtime = resolve_runtime(device, precision, threads, progress,
                               set_torch_threads=threads is not None)
-    predictor = load_predictor(model, device=runtime.device, precision=precision,
+    predictor = load_predictor(model, device=runtime.device, precision=runtime.precision,
                                rc_average=rc_average)
     show = runtime.progress
     counts: dict[str, int] = {}
@@ -208,6 +208,7 @@ def predict_fasta(
     # Read the first batch before writing anything, so a bad FASTA leaves stdout empty.
     first = next(batches, None)
     batches = itertools.chain([first] if first is not None else [], batches)
+    runtime.announce()
     writer: TsvPredictionWriter | H5PredictionWriter
 
     if to_stdout:

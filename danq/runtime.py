@@ -15,6 +15,9 @@ from typing import Any
 from danq.errors import DanqError
 
 PRECISIONS = ("fp32", "bf16", "fp16")
+#: Inference also takes "auto" (bf16 where the hardware has it natively, else fp32) and "int8"
+#: (dynamic quantization of the LSTM and linear layers, CPU only).
+INFERENCE_PRECISIONS = ("auto", *PRECISIONS, "int8")
 DEVICES = ("auto", "cpu", "cuda")
 
 
@@ -62,21 +65,54 @@ def resolve_device(name: str = "auto") -> Any:
     raise DanqError(f"--device {name}: expected one of auto, cpu, cuda, cuda:N")
 
 
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags from /proc/cpuinfo (empty where there is none, e.g. macOS)."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def native_bf16(device: Any) -> bool:
+    """Whether ``device`` computes bf16 natively: a CUDA GPU with bf16, or a CPU with
+    AVX512-BF16 or AMX. On other CPUs bf16 is emulated and several times slower than fp32."""
+    import torch
+
+    if device.type == "cuda":
+        return bool(torch.cuda.is_bf16_supported())
+    if device.type == "cpu":
+        return bool(cpu_flags() & {"avx512_bf16", "amx_bf16"})
+    return False
+
+
+def resolve_precision(device: Any, precision: str) -> str:
+    """The precision ``auto`` means on ``device`` (bf16 where native, else fp32); others pass."""
+    if precision == "auto":
+        return "bf16" if native_bf16(device) else "fp32"
+    return precision
+
+
 def check_precision(device: Any, precision: str) -> str:
     """``precision`` if it can run on ``device``; a one-line DanqError otherwise."""
-    if precision not in PRECISIONS:
-        raise DanqError(f"--precision {precision}: expected one of {', '.join(PRECISIONS)}")
+    if precision not in INFERENCE_PRECISIONS or precision == "auto":
+        raise DanqError(f"--precision {precision}: expected one of {', '.join(INFERENCE_PRECISIONS)}")
     if precision == "fp16" and device.type == "cpu":
         raise DanqError("--precision fp16 needs a CUDA device; use bf16 on the CPU")
+    if precision == "int8" and device.type != "cpu":
+        raise DanqError("--precision int8 is CPU inference only; use bf16 or fp16 on a GPU")
     return precision
 
 
 def autocast(device: Any, precision: str = "fp32") -> contextlib.AbstractContextManager:
-    """Autocast context for ``precision`` on ``device`` (a no-op for fp32)."""
+    """Autocast context for ``precision`` on ``device`` (a no-op for fp32 and int8)."""
     import torch
 
     check_precision(device, precision)
-    if precision == "fp32":
+    if precision in ("fp32", "int8"):
         return contextlib.nullcontext()
     dtype = torch.bfloat16 if precision == "bf16" else torch.float16
     return torch.autocast(device_type=device.type, dtype=dtype)
@@ -101,7 +137,8 @@ class Runtime:
     device
         A ``torch.device``.
     precision
-        ``fp32``, ``bf16`` or ``fp16`` (autocast), checked against the device.
+        ``fp32``, ``bf16``, ``fp16`` (autocast) or ``int8`` (dynamic quantization), checked
+        against the device; ``auto`` has been resolved.
     threads
         torch intra-op threads in use (``None``: torch's setting was left alone).
     progress
@@ -112,9 +149,16 @@ class Runtime:
     precision: str = "fp32"
     threads: int | None = None
     progress: bool = False
+    precision_note: str = ""
 
     def autocast(self) -> contextlib.AbstractContextManager:
         return autocast(self.device, self.precision)
+
+    def announce(self) -> None:
+        """Say on stderr what ``--precision auto`` chose; stages call it once the inputs have
+        been checked, so a bad input still gets a one-line error and nothing else."""
+        if self.precision_note:
+            print(self.precision_note, file=sys.stderr)
 
 
 def resolve_runtime(
@@ -132,6 +176,11 @@ def resolve_runtime(
     before any work starts.
     """
     torch_device = resolve_device(device)
-    check_precision(torch_device, precision)
+    chosen = resolve_precision(torch_device, precision)
+    check_precision(torch_device, chosen)
+    note = ""
+    if precision == "auto":
+        why = "native bf16" if chosen == "bf16" else "no native bf16"
+        note = f"danq: --precision auto: {chosen} on {torch_device.type} ({why})"
     n_threads = set_threads(threads) if set_torch_threads else threads
-    return Runtime(torch_device, precision, n_threads, resolve_progress(progress))
+    return Runtime(torch_device, chosen, n_threads, resolve_progress(progress), note)

@@ -154,7 +154,7 @@ def test_cli_tsv_keeps_order_names_and_reports_adjusted(tmp_path, model, checkpo
     fasta = tmp_path / "in.fa"
     write_fasta(fasta, fasta_records)
     result = CliRunner().invoke(cli, ["predict", str(fasta), "--model", str(checkpoint),
-                                      "--threads", "1", "--batch-size", "2"])
+                                      "--threads", "1", "--batch-size", "2", "--precision", "fp32"])
     assert result.exit_code == 0, result.output
     header, names, values = parse_tsv(result.stdout)
     assert header == ["name", *TARGETS]

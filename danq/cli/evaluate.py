@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import click
 
-from danq.cli.options import device_option, precision_option, progress_option, threads_option
+from danq.cli.options import (
+    device_option,
+    inference_precision_option,
+    progress_option,
+    threads_option,
+)
 
 
 @click.command(name="evaluate", context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,7 +28,7 @@ from danq.cli.options import device_option, precision_option, progress_option, t
 @click.option("--batch-size", type=int, default=128, show_default=True,
               help="Sequences per forward pass.")
 @device_option
-@precision_option
+@inference_precision_option
 @threads_option()
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Write curves.png/svg.")
 @progress_option

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import click
 
-from danq.runtime import PRECISIONS
+from danq.runtime import INFERENCE_PRECISIONS, PRECISIONS
 
 device_option = click.option(
     "--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N."
@@ -15,6 +15,12 @@ precision_option = click.option(
     "--precision", type=click.Choice(PRECISIONS), default="fp32", show_default=True,
     help="Autocast precision: bf16 needs a CPU with native bf16 (AVX512-BF16/AMX) or a GPU to be "
          "faster; fp16 needs CUDA.",
+)
+inference_precision_option = click.option(
+    "--precision", type=click.Choice(INFERENCE_PRECISIONS), default="auto", show_default=True,
+    help="auto: bf16 where the hardware has it natively (a GPU, or a CPU with AVX512-BF16/AMX), "
+         "else fp32 (the choice is printed); int8: dynamically quantized LSTM and dense layers "
+         "(CPU); fp16 needs CUDA.",
 )
 
 

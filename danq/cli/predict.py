@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import click
 
-from danq.cli.options import device_option, precision_option, progress_option, threads_option
+from danq.cli.options import (
+    device_option,
+    inference_precision_option,
+    progress_option,
+    threads_option,
+)
 
 
 @click.command(name="predict", context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,7 +29,7 @@ from danq.cli.options import device_option, precision_option, progress_option, t
               help="Reference FASTA: with a BED input, predict the model-length window centred "
                    "on each interval.")
 @device_option
-@precision_option
+@inference_precision_option
 @threads_option()
 @progress_option
 def command(fasta, model, output, fmt, rc_average, batch_size, genome, device, precision, threads,

@@ -84,3 +84,7 @@ class DanqModule(nn.Module):
 
     def load_extra_checkpoint_state(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`extra_checkpoint_state` saved."""
+
+    def quantizable_layers(self) -> set[type[nn.Module]]:
+        """Layer types ``--precision int8`` may replace by dynamically quantized ones."""
+        return {nn.Linear, nn.LSTM}

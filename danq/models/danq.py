@@ -195,11 +195,20 @@ class DanQ(DanqModule):
             else:
                 nn.init.uniform_(parameter, -scale, scale)
 
+    @property
+    def uses_torch_lstm(self) -> bool:
+        """Whether the forward pass runs ``nn.LSTM`` (else the step-by-step port LSTM)."""
+        return self.gate_activation == "sigmoid" and self.lstm_second_direction == "backward"
+
+    def quantizable_layers(self) -> set[type[nn.Module]]:
+        """The step-by-step LSTM reads ``nn.LSTM``'s parameters, so only then is it kept."""
+        return {nn.Linear, nn.LSTM} if self.uses_torch_lstm else {nn.Linear}
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map one-hot sequences ``(B, 4, L)`` to logits ``(B, n_targets)``."""
         x = self.conv_drop(self.pool(torch.relu(self.conv(x))))
         # (B, C, T) -> (B, T, C) as a view; an explicit .contiguous() measured no faster on CPU.
-        if self.gate_activation == "sigmoid" and self.lstm_second_direction == "backward":
+        if self.uses_torch_lstm:
             x, _ = self.lstm(x.transpose(1, 2))
         else:
             x = bidirectional_lstm(
