@@ -1,6 +1,11 @@
-"""Shape arithmetic shared by the model definitions."""
+"""Shape arithmetic and the checkpoint hooks shared by the model definitions."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from torch import nn
 
 from danq.errors import DanqError
 
@@ -34,3 +39,26 @@ def require_positive_length(arch: str, sequence_length: int, length: int, where:
             f"{arch}: sequence_length {sequence_length} is too short: nothing is left after {where}"
         )
     return length
+
+
+class DanqModule(nn.Module):
+    """Base of the danq architectures: what a model saves and restores beyond its state dict.
+
+    Checkpoint code calls these hooks generically, so an architecture with extra state (such as
+    DanQ-JASPAR's motif ids) needs no special case outside its own file.
+    """
+
+    #: Constructor arguments as plain data, stored in checkpoints to rebuild the model.
+    model_args: dict[str, Any]
+
+    def extra_checkpoint_state(self) -> dict[str, Any]:
+        """Plain-data fields to store in the checkpoint header (none by default)."""
+        return {}
+
+    def load_extra_checkpoint_state(self, header: Mapping[str, Any]) -> None:
+        """Take back what :meth:`extra_checkpoint_state` stored (a checkpoint header)."""
+
+    @classmethod
+    def restore_args(cls, model_args: Mapping[str, Any]) -> dict[str, Any]:
+        """Constructor arguments for rebuilding the model when its weights come from a file."""
+        return dict(model_args)
