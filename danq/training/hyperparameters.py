@@ -104,6 +104,10 @@ class Hyperparameters:
 
 
 HYPERPARAMETERS = tuple(f.name for f in dataclasses.fields(Hyperparameters))
+_FIELD_DEFAULTS = {
+    f.name: f.default for f in dataclasses.fields(Hyperparameters)
+    if f.default is not dataclasses.MISSING
+}
 
 
 @dataclass
@@ -199,7 +203,8 @@ def resolve_with_origins(
     origins = dict.fromkeys(values, "recipe")
     if "optimizer" in given:
         spec = optimizer_spec(str(given["optimizer"]))
-        defaults = {name: 0.0 for name in OPTIMISATION_FIELDS} | dict(spec.defaults)
+        defaults = {name: _FIELD_DEFAULTS.get(name, 0.0) for name in OPTIMISATION_FIELDS}
+        defaults.update(spec.defaults)
         if "dampening" in spec.uses and "dampening" not in spec.defaults:
             # Torch7's optim.sgd: dampening defaults to the momentum actually used
             defaults["dampening"] = float(given.get("momentum", defaults["momentum"]))
