@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 import socket
 import subprocess
@@ -129,6 +130,24 @@ def test_small_model_overfits_and_writes_outputs(data, tmp_path):
     state = read_checkpoint(out / "last.pt")["training_state"]
     assert state["run"]["epoch"] == 12 and state["run"]["step"] == 96
     assert (out / "train.log").read_text().count("epoch ") >= 12
+    settings = json.loads((out / "settings.json").read_text())
+    assert settings["model"] == "danq" and settings["model_args"]["lstm_hidden"] == 8
+    assert settings["hyperparameters"]["optimizer"] == "rmsprop"
+    assert settings["origins"]["lr"] == "given" and settings["origins"]["rho"] == "recipe"
+    for key, value in settings["hyperparameters"].items():
+        assert header["training"][key] == value, key
+
+
+def test_danq_jaspar_motif_ids_survive_resume(data, tmp_path):
+    out = tmp_path / "jaspar"
+    args = dict(conv_channels=8, lstm_hidden=4, dense_hidden=8, n_jaspar_kernels=5)
+    train(config(data, out, model="danq-jaspar", epochs=1, model_args=args))
+    ids = read_checkpoint(out / "last.pt")["header"]["jaspar_motif_ids"]
+    assert len(ids) == 8 and all(ids[:5]) and ids[5:] == [""] * 3
+    train(config(data, out, model="danq-jaspar", epochs=2, model_args=args, resume=True))
+    header = read_checkpoint(out / "last.pt")["header"]
+    assert header["training"]["epochs_run"] == 2 and header["jaspar_motif_ids"] == ids
+    assert header["training"]["patience"] == 0  # the DanQ-JASPAR recipe: no early stopping
 
 
 def test_early_stopping_counts_epochs_without_improvement(data, tmp_path):
