@@ -190,3 +190,18 @@ def test_keras_patience_is_ours_plus_one() -> None:
     # the plain case: one improvement, then flat: Keras patience 5 runs 1 + 6 epochs
     assert keras_02_epochs_run([1.0] * 20, 5) == 7 == danq_epochs_run([1.0] * 20, 6)
     assert danq_epochs_run([1.0] * 20, 0) == 20  # 0 = never stop
+
+
+def test_cli_and_workflow_schema_offer_every_registered_optimiser() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    from danq.cli.train import command
+
+    option = next(p for p in command.params if p.name == "optimizer")
+    assert list(option.type.choices) == list(OPTIMIZERS)
+    schema_path = Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml"
+    schema = yaml.safe_load(schema_path.read_text())
+    enum = schema["$defs"]["model"]["properties"]["optimizer"]["enum"]
+    assert [name for name in enum if name is not None] == list(OPTIMIZERS)
