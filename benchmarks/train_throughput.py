@@ -35,7 +35,13 @@ import torch
 
 from danq.models import build_model
 from danq.runtime import autocast, set_threads
-from danq.train import apply_max_norm, build_optimizer, resolve_settings, training_loss
+from danq.training import TrainConfig, resolve
+from danq.training.optimizers import (
+    OutputL1Penalty,
+    apply_max_norm,
+    build_optimizer,
+    training_loss,
+)
 
 # GFLOP per 1 kb sample (919 targets): (forward, training step)
 GFLOP_PER_SAMPLE = {"danq": (0.401, 1.14), "deepsea": (1.10, 3.28)}
@@ -87,20 +93,22 @@ def time_steps(step: Callable[[], None], warmup: int, steps: int) -> float:
 def train_step_fn(model: torch.nn.Module, arch: str, precision: str, batch: int, length: int,
                   n_targets: int) -> Callable[[], None]:
     """A closure doing one published-recipe training step on a fixed random batch."""
-    settings = resolve_settings(_config(arch))
-    optimizer = build_optimizer(model.parameters(), settings)
+    hp = resolve(_config(arch))
+    optimizer = build_optimizer(model.parameters(), hp)
+    l1 = OutputL1Penalty(model, hp.l1_logits) if hp.l1_logits else None
     x, y = random_batch(batch, length, n_targets)
     device = torch.device("cpu")
     model.train()
 
     def step() -> None:
+        apply_max_norm(model, hp.max_norm)
         with autocast(device, precision):
             logits = model(x)
-        loss, _ = training_loss(logits, y, float(settings["l1_logits"]))
+            penalty = l1.penalty() if l1 is not None else None
+        loss, _ = training_loss(logits, y, penalty)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        apply_max_norm(model, float(settings["max_norm"]))
 
     return step
 
@@ -120,8 +128,6 @@ def infer_step_fn(model: torch.nn.Module, precision: str, batch: int, length: in
 
 
 def _config(arch: str) -> Any:
-    from danq.train import TrainConfig
-
     return TrainConfig(model=arch, train="", valid="", output_dir="")
 
 
@@ -142,7 +148,7 @@ def run(args: argparse.Namespace) -> tuple[list[dict[str, Any]], dict[str, float
         model = build_model(arch, sequence_length=args.length, n_targets=args.n_targets)
         flops_fwd, flops_train = GFLOP_PER_SAMPLE[arch]
         for precision in precisions:
-            cells = [("train", args.train_batch or resolve_settings(_config(arch))["batch_size"]),
+            cells = [("train", args.train_batch or resolve(_config(arch)).batch_size),
                      ("infer", args.infer_batch)]
             for mode, batch in cells:
                 if mode == "train":

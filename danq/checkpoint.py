@@ -214,12 +214,7 @@ def load_model(path: PathLike, map_location: Any = "cpu") -> nn.Module:
         shapes do not match the architecture, or target names that do not match the outputs.
     """
     payload = read_checkpoint(path, map_location=map_location)
-    header = payload["header"]
-    info = ModelInfo.from_header(header, where=str(path))
-    model = rebuild_model(info, payload["state_dict"], where=str(path))
-    model.load_extra_checkpoint_state(dict(header.get("extra_state") or {}))
-    if "jaspar_motif_ids" in header:  # checkpoints written before models owned their extra state
-        model.load_extra_checkpoint_state({"jaspar_motif_ids": header["jaspar_motif_ids"]})
+    model, info = restore_model(payload, where=str(path))
     if not info.target_names:  # older checkpoints and bare models: name the outputs by index
         info = replace(info, target_names=tuple(f"target_{i}" for i in range(model.n_targets)),
                        target_categories=())
@@ -229,6 +224,17 @@ def load_model(path: PathLike, map_location: Any = "cpu") -> nn.Module:
     model.info = info
     model.eval()
     return model
+
+
+def restore_model(payload: Mapping[str, Any], where: str) -> tuple[nn.Module, ModelInfo]:
+    """The model of a checkpoint payload (:func:`read_checkpoint`), weights and extra state
+    restored, with its :class:`ModelInfo`."""
+    header = payload["header"]
+    info = ModelInfo.from_header(header, where=where)
+    model = rebuild_model(info, payload["state_dict"], where=where)
+    # older checkpoints kept a model's extra state (e.g. jaspar_motif_ids) at the header's top
+    model.load_extra_checkpoint_state(dict(header.get("extra_state", header)))
+    return model, info
 
 
 def rebuild_model(info: ModelInfo, state_dict: Mapping[str, Any], where: str) -> nn.Module:

@@ -20,6 +20,7 @@ from danq.models import (
 )
 from danq.models.common import DanqModule
 from danq.models.jaspar_init import jaspar_kernels
+from danq.training import Hyperparameters
 
 # ---------------------------------------------------------------------------------------------
 # Parameter counts, computed by hand from the architecture formulas:
@@ -204,29 +205,57 @@ def test_forward_returns_logits_not_probabilities() -> None:
 # Initialisation
 
 
-def test_danq_init_uniform_weights_zero_biases() -> None:
+def test_danq_init_follows_keras_02_defaults() -> None:
     torch.manual_seed(0)
-    model = DanQ(sequence_length=200, n_targets=30, conv_channels=32, lstm_hidden=16)
-    for name, parameter in model.named_parameters():
-        if "bias" in name:
-            assert torch.all(parameter == 0), name
-        else:
-            assert parameter.abs().max() <= 0.05, name
-            assert parameter.abs().max() > 0.04, name  # spread over the whole interval
-    lstm_weights = torch.cat(
-        [p.flatten() for n, p in model.lstm.named_parameters() if "weight" in n]
-    )
-    assert lstm_weights.std().item() == pytest.approx(0.05 / 3**0.5, rel=0.05)
+    conv_in, hidden = 32, 16
+    model = DanQ(sequence_length=200, n_targets=30, conv_channels=conv_in, lstm_hidden=hidden)
+    conv = model.conv.weight
+    assert conv.abs().max() <= 0.05 and conv.abs().max() > 0.045  # U(-0.05, 0.05)
+    assert torch.all(model.conv.bias == 0)
+    glorot_ih = (6 / (conv_in + hidden)) ** 0.5  # per gate: fan_in 32, fan_out 16
+    for suffix in ("l0", "l0_reverse"):
+        w_ih = getattr(model.lstm, f"weight_ih_{suffix}")
+        w_hh = getattr(model.lstm, f"weight_hh_{suffix}")
+        b_ih = getattr(model.lstm, f"bias_ih_{suffix}")
+        b_hh = getattr(model.lstm, f"bias_hh_{suffix}")
+        assert w_ih.abs().max() <= glorot_ih and w_ih.abs().max() > 0.9 * glorot_ih
+        assert w_ih.std().item() == pytest.approx(glorot_ih / 3**0.5, rel=0.1)
+        for gate in range(4):  # each recurrent gate block is 1.1 x an orthogonal matrix
+            block = w_hh[gate * hidden : (gate + 1) * hidden].detach()
+            torch.testing.assert_close(block @ block.T, 1.21 * torch.eye(hidden),
+                                       atol=1e-5, rtol=0)
+        expected_bias = torch.zeros(4 * hidden)
+        expected_bias[hidden : 2 * hidden] = 1.0  # gate order i, f, g, o: forget bias 1
+        torch.testing.assert_close(b_ih.detach() + b_hh.detach(), expected_bias)
+    for layer in (model.fc1, model.fc2):
+        limit = (6 / (layer.in_features + layer.out_features)) ** 0.5
+        assert layer.weight.abs().max() <= limit and layer.weight.abs().max() > 0.9 * limit
+        assert torch.all(layer.bias == 0)
 
 
-def test_deepsea_init_normal_std_005() -> None:
+def test_deepsea_init_is_torch7_fan_in_uniform() -> None:
     torch.manual_seed(0)
     model = DeepSEA(sequence_length=400, n_targets=50, conv_channels=(16, 24, 32), dense_hidden=40)
+    fan_ins = {"conv1": 4 * 8, "conv2": 16 * 8, "conv3": 24 * 8,
+               "fc1": model.flat_features, "fc2": 40}
+    for name, fan_in in fan_ins.items():
+        layer = getattr(model, name)
+        bound = fan_in**-0.5
+        for parameter in (layer.weight, layer.bias):
+            assert parameter.abs().max() <= bound, name
+            assert parameter.abs().max() > 0.5 * bound, name  # spread over the interval
+        if layer.weight.numel() > 1000:
+            assert layer.weight.std().item() == pytest.approx(bound / 3**0.5, rel=0.05), name
+    assert model.model_args["init_std"] is None
+
+
+def test_deepsea_init_std_keeps_the_old_normal_init() -> None:
+    torch.manual_seed(0)
+    model = DeepSEA(sequence_length=400, n_targets=50, conv_channels=(16, 24, 32),
+                    dense_hidden=40, init_std=0.05)
     weights = torch.cat([p.flatten() for p in model.parameters()])
-    assert weights.numel() > 10_000
     assert weights.std().item() == pytest.approx(0.05, rel=0.05)
     assert abs(weights.mean().item()) < 0.005
-    assert torch.any(model.fc2.bias != 0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,8 +269,7 @@ def test_registry_names_match_classes() -> None:
         assert issubclass(arch.model_class, DanqModule)
         assert arch.label and arch.alphabet == "ACGT"
         assert arch.sequence_length == arch.model_class().sequence_length
-        # every recipe sets the same hyperparameters, so `danq train` can override any of them
-        assert set(arch.recipe) == set(ARCHITECTURES["danq"].recipe)
+        assert isinstance(arch.recipe, Hyperparameters)  # `danq train` can override any of it
 
 
 def test_registry_is_the_only_list_of_names() -> None:
@@ -312,7 +340,10 @@ def test_jaspar2016_gives_the_papers_519_motifs_plus_reverse_complements(kernels
     assert biases.shape == (525,)
     plain = [i for i in ids if not i.endswith("(rc)")]
     assert len(plain) == len(set(plain)) == 519  # the DanQ paper's motif count
-    assert ids[519:] == [f"{i}(rc)" for i in ids[:6]]
+    # the six reverse complements the original added: GATA1, REST, CTCF, GATA1::TAL1, ESRRB,
+    # Pou5f1::Sox2 (indices 19 and 97-101 of its ID-ordered JASPAR 2016 file)
+    assert ids[519:] == [f"{i}(rc)" for i in
+                         ("MA0035.3", "MA0138.2", "MA0139.1", "MA0140.2", "MA0141.3", "MA0142.1")]
     assert np.all((biases >= -1) & (biases <= 0))
     assert biases.std() > 0.2  # spread over U(-1, 0), not a constant
 
@@ -330,6 +361,7 @@ def test_jaspar_kernels_hold_pwm_minus_quarter(kernels_2016) -> None:
         outside = np.ones(30, dtype=bool)
         outside[offset : offset + pwm.shape[1]] = False
         assert np.all(weights[kernel][:, outside] == 0)  # no base given: zeros around the motif
+        assert 3 <= offset <= 30 - pwm.shape[1] - 3  # the original's randint(3, K - w + 1 - 3)
         offsets.add(offset)
     assert len(offsets) > 1  # offsets are random, not fixed
 
@@ -388,3 +420,22 @@ def test_danq_jaspar_model_writes_motifs_into_first_kernels() -> None:
     assert np.all(bias[10:] == 0)  # the other kernels keep DanQ's init
     assert np.all(np.abs(weights[10:]) <= 0.05)
     assert "jaspar_motif_ids" not in model.state_dict()
+
+
+def test_models_own_their_extra_checkpoint_state() -> None:
+    torch.manual_seed(0)
+    model = DanQJaspar(sequence_length=100, n_targets=3, conv_channels=16, lstm_hidden=4,
+                       dense_hidden=5, n_jaspar_kernels=10, seed=3)
+    extra = model.extra_checkpoint_state()
+    assert extra == {"jaspar_motif_ids": model.jaspar_motif_ids}
+    rebuilt_args = DanQJaspar.restore_args(model.model_args)
+    assert rebuilt_args["jaspar_init"] is False and model.model_args["jaspar_init"] is True
+    rebuilt = DanQJaspar(**rebuilt_args)
+    assert rebuilt.jaspar_motif_ids == [""] * 16
+    rebuilt.load_extra_checkpoint_state({"jaspar_motif_ids": extra["jaspar_motif_ids"]})
+    assert rebuilt.jaspar_motif_ids == model.jaspar_motif_ids
+    with pytest.raises(DanqError, match="16 kernels"):
+        rebuilt.load_extra_checkpoint_state({"jaspar_motif_ids": ["MA0001.1"]})
+    plain = DanQ(sequence_length=100, n_targets=3, conv_channels=4, lstm_hidden=2, dense_hidden=3)
+    assert plain.extra_checkpoint_state() == {}
+    assert DanQ.restore_args({"lstm_hidden": 2}) == {"lstm_hidden": 2}

@@ -4,10 +4,12 @@ and the `danq report` summary it ends with."""
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -153,6 +155,54 @@ def test_deepsea_source_imports_the_bundle(tmp_path: Path) -> None:
     counts = job_counts(result.stdout)
     assert counts["import_deepsea"] == 1 and "encode" not in counts and "simulate" not in counts
     assert f"danq import-deepsea {bundle} -o results/deepsea/data" in result.stdout
+    lines = result.stdout.splitlines()
+    deepsea = [line for line in lines if "danq train --model deepsea" in line]
+    assert "--validate-every 6875 --valid-samples 4000" in deepsea[0]  # 110,000 samples of 16
+    danq = [line for line in lines if "danq train --model danq " in line]
+    assert "--validate-every" not in danq[0] and "--patience 6" in danq[0]  # Keras patience 5
+
+
+def planned_train_configs(stdout: str, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """Every `danq train` command a dry run printed, parsed by the real CLI into its TrainConfig."""
+    from click.testing import CliRunner
+
+    import danq.training
+    from danq.cli import cli
+
+    configs = {}
+
+    def capture(config):
+        configs[config.model] = config
+        return SimpleNamespace(history=[], best_epoch=0)
+
+    monkeypatch.setattr(danq.training, "train", capture)
+    for line in stdout.splitlines():
+        if "danq train --model" in line:
+            words = shlex.split(line)
+            words = words[words.index("train") + 1 : words.index(">")]
+            result = CliRunner().invoke(cli, ["train", *words])
+            assert result.exit_code == 0, result.output
+    return configs
+
+
+def test_default_config_trains_both_models_with_identical_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from danq.training import resolve
+
+    result = snakemake(tmp_path, DEFAULT_CONFIG, "-n", "-p", "--cores", "8")
+    assert result.returncode == 0, result.stdout
+    configs = planned_train_configs(result.stdout, monkeypatch)
+    assert set(configs) == {"deepsea", "danq"}
+    deepsea, danq = resolve(configs["deepsea"]), resolve(configs["danq"])
+    assert deepsea == danq, (deepsea, danq)
+    assert deepsea.max_norm == deepsea.l1_logits == deepsea.weight_decay == 0  # not DeepSEA's
+
+    def run_options(config):
+        skip = ("model", "model_args", "output_dir")
+        return {k: v for k, v in vars(config).items() if k not in skip}
+
+    assert run_options(configs["deepsea"]) == run_options(configs["danq"])
 
 
 # ---------------------------------------------------------------------------------- validation

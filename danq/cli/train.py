@@ -16,15 +16,20 @@ from danq.models.registry import NAMES as MODEL_NAMES
 @click.option("--valid", "valid_path", required=True, type=click.Path(dir_okay=False),
               help="Validation dataset (same targets and sequence length).")
 @click.option("-o", "--output-dir", required=True, type=click.Path(file_okay=False),
-              help="Directory for best.pt, last.pt, metrics.csv and train.log.")
+              help="Directory for best.pt, last.pt, metrics.csv, settings.json and train.log.")
 @click.option("--epochs", type=int, default=None,
               help="Maximum epochs [danq 60, danq-jaspar 32, deepsea 20].")
 @click.option("--batch-size", type=int, default=None, help="Batch size [danq 100, deepsea 16].")
 @click.option("--optimizer", type=click.Choice(["rmsprop", "sgd", "adam"]), default=None,
-              help="Optimiser [danq: rmsprop, deepsea: sgd].")
+              help="Optimiser [danq: rmsprop, deepsea: sgd]. Naming one resets lr, rho, eps, "
+                   "momentum, dampening and every regulariser (weight decay, lr decay, max-norm, "
+                   "L1) to that optimiser's own defaults unless they are given too; the resolved "
+                   "values go to OUTPUT_DIR/settings.json.")
 @click.option("--lr", type=float, default=None, help="Learning rate [danq 1e-3, deepsea 1].")
 @click.option("--rho", type=float, default=None, help="RMSprop decay (alpha) [0.9].")
-@click.option("--eps", type=float, default=None, help="RMSprop/Adam epsilon [1e-6].")
+@click.option("--eps", type=float, default=None,
+              help="RMSprop/Adam epsilon [rmsprop 1e-6, inside the square root as in Keras; "
+                   "adam 1e-8].")
 @click.option("--momentum", type=float, default=None, help="SGD momentum [deepsea 0.9].")
 @click.option("--dampening", type=float, default=None,
               help="SGD momentum dampening [deepsea 0.9, Torch7's default].")
@@ -36,7 +41,8 @@ from danq.models.registry import NAMES as MODEL_NAMES
 @click.option("--l1", "l1_logits", type=float, default=None,
               help="L1 penalty on the logits added to the loss [deepsea 1e-8].")
 @click.option("--patience", type=int, default=None,
-              help="Stop after this many epochs without a better validation loss, 0 = never [5].")
+              help="Stop after this many epochs without a better validation loss, 0 = never "
+                   "[danq 6 (Keras patience 5 waits 6 epochs), danq-jaspar 0, deepsea 5].")
 @click.option("--seed", type=int, default=None, help="Random seed [1337].")
 @click.option("--validate-every", "--max-steps-per-epoch", "validate_every", type=int,
               default=None,
@@ -64,7 +70,7 @@ def command(model, train_path, valid_path, output_dir, epochs, batch_size, optim
     Defaults are the published settings of each model. Multi-GPU / multi-process:
     `torchrun --nproc_per_node N -m danq train ...`. After a crash, rerun with --resume.
     """
-    from danq.train import TrainConfig, parse_model_args, train
+    from danq.training import TrainConfig, parse_model_args, train
 
     config = TrainConfig(
         model=model, train=train_path, valid=valid_path, output_dir=output_dir, epochs=epochs,

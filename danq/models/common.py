@@ -1,8 +1,8 @@
-"""Shape arithmetic and the base class shared by the model definitions."""
+"""Shape arithmetic, activations and the base class shared by the model definitions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -72,17 +72,23 @@ class DanqModule(nn.Module):
     arch: str = ""
     sequence_length: int
     n_targets: int
+    #: Constructor arguments as plain data, stored in checkpoints to rebuild the model.
     model_args: dict[str, Any]
+
+    @classmethod
+    def restore_args(cls, model_args: Mapping[str, Any]) -> dict[str, Any]:
+        """Constructor arguments for rebuilding the model when its weights come from a file."""
+        return dict(model_args)
 
     def checkpoint_args(self) -> dict[str, Any]:
         """Constructor arguments that rebuild this model for loading its saved weights."""
-        return dict(self.model_args)
+        return self.restore_args(self.model_args)
 
     def extra_checkpoint_state(self) -> dict[str, Any]:
         """Plain data the model needs restored besides its ``state_dict`` (none by default)."""
         return {}
 
-    def load_extra_checkpoint_state(self, state: dict[str, Any]) -> None:
+    def load_extra_checkpoint_state(self, state: Mapping[str, Any]) -> None:
         """Restore what :meth:`extra_checkpoint_state` saved."""
 
     def quantizable_layers(self) -> set[type[nn.Module]]:

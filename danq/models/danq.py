@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import torch
 from torch import nn
 
+from danq.errors import DanqError
 from danq.models.common import DanqModule, conv_length, pool_length, require_positive_length
+
+#: Keras 0.x's ``orthogonal`` initialiser scaled the orthogonal matrix by 1.1.
+KERAS_ORTHOGONAL_GAIN = 1.1
 
 
 def hard_sigmoid(x: torch.Tensor) -> torch.Tensor:
@@ -85,8 +90,12 @@ class DanQ(DanqModule):
     Linear(→n_targets). The sigmoid is left to the loss (``BCEWithLogitsLoss``).
 
     The LSTM output is flattened step-major, ``(B, T, 2H) → (B, T·2H)``, the order Keras'
-    ``Flatten`` used, so ported weights line up. Initialisation follows the published training
-    setup: all weights U(−0.05, 0.05), all biases 0 (the LSTM included).
+    ``Flatten`` used, so ported weights line up. Initialisation follows Keras 0.2's defaults, as
+    the published model was trained (:meth:`reset_parameters`).
+
+    Not reproducible exactly: Keras's LSTM used hard-sigmoid gates (``clip(0.2 x + 0.5, 0, 1)``)
+    while ``nn.LSTM`` uses the logistic sigmoid, so the same weights give different activations
+    and imported Keras weights are only an approximation of the published network.
 
     Parameters
     ----------
@@ -107,7 +116,7 @@ class DanQ(DanqModule):
     conv_dropout, lstm_dropout
         Dropout rates after the pooling and after the LSTM.
     init_scale
-        Half-width of the uniform weight initialisation.
+        Half-width of the convolution's uniform weight initialisation (Keras 0.2: 0.05).
     gate_activation
         ``"sigmoid"`` (default): PyTorch's LSTM, used for training. ``"hard_sigmoid"``: the
         gates use Keras 0.2's ``clip(0.2 x + 0.5, 0, 1)``, as the published DanQ weights were
@@ -188,12 +197,33 @@ class DanQ(DanqModule):
         return self.conv
 
     def reset_parameters(self, scale: float = 0.05) -> None:
-        """Weights U(−scale, scale), biases 0 — the published DanQ initialisation."""
-        for name, parameter in self.named_parameters():
-            if "bias" in name:
-                nn.init.zeros_(parameter)
-            else:
-                nn.init.uniform_(parameter, -scale, scale)
+        """Keras 0.2's default initialisation, as the published DanQ was trained.
+
+        * convolution weights U(−scale, scale) (Keras ``uniform``), bias 0;
+        * LSTM input weights Glorot uniform per gate, U(±sqrt(6 / (fan_in + units)));
+        * LSTM recurrent weights orthogonal per gate, scaled by 1.1 (Keras 0.x ``orthogonal``);
+        * LSTM forget-gate bias 1, the other gate biases 0 (``nn.LSTM``'s two bias vectors are
+          summed, so ``bias_ih`` carries the 1 and ``bias_hh`` is 0);
+        * dense weights Glorot uniform, U(±sqrt(6 / (fan_in + fan_out))), biases 0.
+        """
+        nn.init.uniform_(self.conv.weight, -scale, scale)
+        nn.init.zeros_(self.conv.bias)
+        hidden = self.lstm.hidden_size
+        for name, parameter in self.lstm.named_parameters():
+            with torch.no_grad():
+                for gate in range(4):  # PyTorch's gate order: input, forget, cell, output
+                    block = parameter[gate * hidden : (gate + 1) * hidden]
+                    if name.startswith("weight_ih"):
+                        nn.init.xavier_uniform_(block)
+                    elif name.startswith("weight_hh"):
+                        nn.init.orthogonal_(block, gain=KERAS_ORTHOGONAL_GAIN)
+                    elif name.startswith("bias_ih") and gate == 1:
+                        nn.init.ones_(block)
+                    else:
+                        nn.init.zeros_(block)
+        for layer in (self.fc1, self.fc2):
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
 
     @property
     def uses_torch_lstm(self) -> bool:
@@ -225,13 +255,14 @@ class DanQJaspar(DanQ):
     Layout: Conv(4→1024, k=30) → ReLU → MaxPool(15) → Dropout 0.2 → BiLSTM(512 each way) →
     Dropout 0.5 → flatten → Linear(→925) → ReLU → Linear(→n_targets).
 
-    All parameters first get DanQ's init (U(−0.05, 0.05) weights, zero biases); then, when
-    ``jaspar_init`` is true, the first ``n_jaspar_kernels`` kernels are overwritten by
-    :func:`danq.models.jaspar_init.jaspar_kernels` (PWM − 0.25 at a random offset, the kernel's
-    other columns keep their random init, bias U(−1, 0)).
+    All parameters first get DanQ's Keras initialisation (:meth:`DanQ.reset_parameters`); then,
+    when ``jaspar_init`` is true, the first ``n_jaspar_kernels`` kernels are overwritten by
+    :func:`danq.models.jaspar_init.jaspar_kernels` (PWM − 0.25 at a random offset in
+    [3, K − w − 3], the kernel's other columns keep their random init, bias U(−1, 0)).
     Which motif went into which kernel is kept in ``self.jaspar_motif_ids`` (a plain list, one
     entry per kernel, ``""`` for kernels without a motif; IDs of reverse complements end in
-    ``"(rc)"``). It is not part of the state dict; checkpoints keep it in their header.
+    ``"(rc)"``). It is not part of the state dict: :meth:`extra_checkpoint_state` hands it to the
+    checkpoint header and :meth:`load_extra_checkpoint_state` takes it back.
 
     Parameters
     ----------
@@ -292,18 +323,24 @@ class DanQJaspar(DanQ):
         if jaspar_init:
             self.init_from_jaspar(jaspar_release, min(n_jaspar_kernels, conv_channels), seed)
 
-    def checkpoint_args(self) -> dict[str, object]:
-        """Rebuild without reading JASPAR again: the kernels come from the saved weights."""
-        return {**self.model_args, "jaspar_init": False}
-
-    def extra_checkpoint_state(self) -> dict[str, object]:
-        """Which JASPAR motif went into which kernel (not part of the state dict)."""
+    def extra_checkpoint_state(self) -> dict[str, Any]:
+        """The motif id of every kernel (``jaspar_motif_ids`` in the checkpoint header)."""
         return {"jaspar_motif_ids": list(self.jaspar_motif_ids)}
 
-    def load_extra_checkpoint_state(self, state: dict[str, object]) -> None:
-        ids = state.get("jaspar_motif_ids")
-        if isinstance(ids, list):
+    def load_extra_checkpoint_state(self, header: Mapping[str, Any]) -> None:
+        """Restore ``jaspar_motif_ids`` from a checkpoint header (kept as is when absent)."""
+        ids = header.get("jaspar_motif_ids")
+        if ids is not None:
+            if len(ids) != self.conv.out_channels:
+                raise DanqError(
+                    f"checkpoint header: jaspar_motif_ids has {len(ids)} entries for {self.conv.out_channels} kernels"
+                )
             self.jaspar_motif_ids = [str(i) for i in ids]
+
+    @classmethod
+    def restore_args(cls, model_args: Mapping[str, Any]) -> dict[str, Any]:
+        """``model_args`` with ``jaspar_init`` off: the kernels come from the saved weights."""
+        return {**model_args, "jaspar_init": False}
 
     def init_from_jaspar(self, release: str, n_kernels: int, seed: int = 0) -> None:
         """Overwrite the first ``n_kernels`` kernels with JASPAR motifs (see :func:`jaspar_kernels`)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -24,10 +25,14 @@ class DeepSEA(DanqModule):
     Dropout 0.5 → flatten → Linear(→925) → ReLU → Linear(→n_targets).
     The sigmoid is left to the loss (``BCEWithLogitsLoss``) and to prediction code.
 
-    Initialisation: every weight and bias is drawn from N(0, 0.05²). The reference Lua (Torch7)
-    training code initialised its parameters from a normal distribution with standard deviation
-    0.05 rather than Torch's default fan-in uniform init; whether it also did so for the biases
-    is not recorded here, so biases get the same draw.
+    Initialisation: Torch7's default ``reset()``, as the reference training ended up using (its
+    ``reset(stdv)`` call passed an undefined global, i.e. nil): every weight and bias of a layer
+    U(−1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = input channels × kernel width for a
+    convolution, input features for a linear layer. ``init_std`` selects N(0, init_std²) for
+    every parameter instead (danq 0.1's init, kept so its checkpoints still rebuild).
+
+    Not reproduced exactly: the reference's activations were ``nn.Threshold(0, 1e-6)`` (negative
+    inputs give 1e-6, not 0); this module uses ReLU.
 
     Parameters
     ----------
@@ -46,7 +51,7 @@ class DeepSEA(DanqModule):
     dropout
         Dropout rates after the three convolution blocks.
     init_std
-        Standard deviation of the normal initialisation.
+        ``None`` (default): Torch7's fan-in uniform init; a number: N(0, init_std²) instead.
     activation
         ``"relu"`` (default, for training) or ``"threshold"``: Torch7's ``nn.Threshold(0, 1e-6)``
         as in the released model (inputs ``<= 0`` become 1e-6, not 0), so imported published
@@ -64,7 +69,7 @@ class DeepSEA(DanqModule):
         pool_size: int = 4,
         dense_hidden: int = 925,
         dropout: Sequence[float] = (0.2, 0.2, 0.5),
-        init_std: float = 0.05,
+        init_std: float | None = None,
         activation: str = "relu",
     ) -> None:
         super().__init__()
@@ -85,7 +90,7 @@ class DeepSEA(DanqModule):
             "pool_size": int(pool_size),
             "dense_hidden": int(dense_hidden),
             "dropout": [d1, d2, d3],
-            "init_std": float(init_std),
+            "init_std": None if init_std is None else float(init_std),
             "activation": activation,
         }
 
@@ -123,10 +128,20 @@ class DeepSEA(DanqModule):
         """The first-layer convolution (its kernels are the motif detectors)."""
         return self.conv1
 
-    def reset_parameters(self, std: float = 0.05) -> None:
-        """Draw every weight and bias from N(0, std²), as the reference Lua code did."""
-        for parameter in self.parameters():
-            nn.init.normal_(parameter, mean=0.0, std=std)
+    def reset_parameters(self, std: float | None = None) -> None:
+        """Torch7's default ``reset()``: weight and bias U(±1/sqrt(fan_in)) in every layer.
+
+        With ``std`` given, every parameter is drawn from N(0, std²) instead.
+        """
+        for layer in (self.conv1, self.conv2, self.conv3, self.fc1, self.fc2):
+            if std is not None:
+                nn.init.normal_(layer.weight, mean=0.0, std=std)
+                nn.init.normal_(layer.bias, mean=0.0, std=std)
+                continue
+            fan_in = layer.weight[0].numel()  # in_channels x kernel width, or in_features
+            bound = 1.0 / math.sqrt(fan_in)
+            nn.init.uniform_(layer.weight, -bound, bound)
+            nn.init.uniform_(layer.bias, -bound, bound)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map one-hot sequences ``(B, 4, L)`` to logits ``(B, n_targets)``."""

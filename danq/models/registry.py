@@ -13,12 +13,13 @@ imports its class on first use.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from importlib import import_module
 from types import MappingProxyType
 from typing import Any
 
 from danq.errors import DanqError
+from danq.training.hyperparameters import Hyperparameters
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,8 @@ class Architecture:
     label
         Display label for figures and reports (``"DanQ"``).
     recipe
-        The published training settings (keys of :class:`danq.train.TrainConfig`).
+        The published training settings (:class:`danq.training.Hyperparameters`);
+        :mod:`danq.training.recipes` documents where each value comes from.
     alphabet
         One-hot channel order the model's inputs use (danq feeds ``ACGT``).
     sequence_length
@@ -46,13 +48,10 @@ class Architecture:
     name: str
     class_path: str
     label: str
-    recipe: Mapping[str, Any] = field(default_factory=dict)
+    recipe: Hyperparameters
     alphabet: str = "ACGT"
     sequence_length: int = 1000
     citation: str = ""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "recipe", MappingProxyType(dict(self.recipe)))
 
     @property
     def model_class(self) -> type:
@@ -68,16 +67,19 @@ class Architecture:
             raise DanqError(f"{self.name}: bad model arguments: {error}") from None
 
 
-_DANQ_RECIPE = dict(
-    optimizer="rmsprop", lr=1e-3, rho=0.9, eps=1e-6, momentum=0.0, dampening=0.0,
-    weight_decay=0.0, lr_decay=0.0, max_norm=0.0, l1_logits=0.0, batch_size=100, epochs=60,
-    patience=5,
-)
+def keras_patience(patience: int) -> int:
+    """Epochs without improvement after which Keras 0.x's ``EarlyStopping(patience)`` stops."""
+    return patience + 1
 
-_DEEPSEA_RECIPE = dict(
-    optimizer="sgd", lr=1.0, rho=0.9, eps=1e-6, momentum=0.9, dampening=0.9,
-    weight_decay=1e-6, lr_decay=8e-7, max_norm=0.9, l1_logits=1e-8, batch_size=16,
-    epochs=20, patience=5,
+
+# The published recipes (sources and deviations: danq.training.recipes).
+_DANQ_RECIPE = Hyperparameters(
+    optimizer="rmsprop", lr=1e-3, rho=0.9, eps=1e-6, batch_size=100, epochs=60,
+    patience=keras_patience(5),
+)
+_DEEPSEA_RECIPE = Hyperparameters(
+    optimizer="sgd", lr=1.0, momentum=0.9, dampening=0.9, weight_decay=1e-6, lr_decay=8e-7,
+    max_norm=0.9, l1_logits=1e-8, batch_size=16, epochs=20, patience=5,
 )
 
 ARCHITECTURES: Mapping[str, Architecture] = MappingProxyType({
@@ -101,7 +103,7 @@ ARCHITECTURES: Mapping[str, Architecture] = MappingProxyType({
             name="danq-jaspar",
             class_path="danq.models.danq:DanQJaspar",
             label="DanQ-JASPAR",
-            recipe={**_DANQ_RECIPE, "epochs": 32},
+            recipe=replace(_DANQ_RECIPE, epochs=32, patience=0),  # no effective early stopping
             citation="Quang & Xie, Nucleic Acids Research 2016",
         ),
         Architecture(

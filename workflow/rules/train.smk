@@ -29,6 +29,11 @@ rule train:
             "--optimizer", config["models"][wildcards.model]["optimizer"]
         ),
         model_args=lambda wildcards: model_args(wildcards.model),
+        validation=lambda wildcards: " ".join(
+            optional_option(option, config["models"][wildcards.model].get(key))
+            for option, key in (("--validate-every", "validate_every"),
+                                ("--valid-samples", "valid_samples"))
+        ).strip(),
         device=config["device"],
     log:
         "logs/train/{model}.log",
@@ -43,5 +48,6 @@ rule train:
         "{params.launcher} --model {params.arch} --train {input.train} --valid {input.valid} "
         "-o {params.outdir} --epochs {params.epochs} --batch-size {params.batch_size} "
         "--patience {params.patience} --seed {params.seed} {params.optimizer} {params.lr} {params.model_args} "
+        "{params.validation} "
         "--device {params.device} --precision {params.precision} --threads {threads} "
         "--overwrite --no-progress > {log} 2>&1"

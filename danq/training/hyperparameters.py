@@ -1,0 +1,268 @@
+"""Typed training hyperparameters and the rule that resolves a run's settings.
+
+A run's :class:`Hyperparameters` come from three layers, later ones winning:
+
+1. the architecture's published recipe (:mod:`danq.training.recipes`);
+2. when an optimiser is named explicitly, that optimiser's own defaults *replace* every
+   optimisation setting of the recipe (learning rate, its decay, rho, eps, momentum, dampening,
+   weight decay, max-norm and the L1 penalty): naming an optimiser never silently keeps another
+   recipe's regularisers, so ``--optimizer adam`` means the same for every architecture;
+3. every value given explicitly.
+
+Nothing here imports torch except :func:`resolve` (lazily, through the optimiser registry), so
+:mod:`danq.training.recipes` stays cheap to import.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from danq.errors import DanqError
+
+DEFAULT_SEED = 1337  # DanQ's published seed
+
+#: Settings that belong to the optimiser choice; they reset when an optimiser is named.
+OPTIMISATION_FIELDS = (
+    "lr", "rho", "eps", "momentum", "dampening", "weight_decay", "lr_decay", "max_norm",
+    "l1_logits",
+)
+#: Settings that shape the trajectory: a resumed run keeps the values it was started with.
+FIXED_ON_RESUME = (
+    "optimizer", "lr", "rho", "eps", "momentum", "dampening", "weight_decay", "lr_decay",
+    "max_norm", "l1_logits", "batch_size", "seed", "validate_every",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Hyperparameters:
+    """Every setting that decides how a model is trained (not where or on what hardware).
+
+    Attributes
+    ----------
+    optimizer
+        Registry name in :data:`danq.training.optimizers.OPTIMIZERS`.
+    lr
+        Learning rate at step 0.
+    rho, eps
+        RMSprop's squared-gradient decay and epsilon (Adam uses ``eps`` too).
+    momentum, dampening
+        SGD momentum and its dampening (Torch7 default: dampening = momentum).
+    weight_decay
+        L2 coefficient added to the gradient (``g + weight_decay * p``).
+    lr_decay
+        Torch7 annealing: the step-``t`` learning rate is ``lr / (1 + t * lr_decay)``.
+    max_norm
+        Per-output-unit L2 bound on every conv/linear weight, applied before each step; 0 = off.
+    l1_logits
+        L1 penalty on the output layer's logits, whose gradient reaches only that layer.
+    batch_size, epochs
+        Samples per step (per process) and the maximum number of epochs.
+    patience
+        Stop after this many consecutive epochs without a lower validation loss; 0 = never.
+    seed
+        Seeds torch, numpy and python at the start, and the data order.
+    validate_every
+        Optimiser steps per epoch; ``None`` = one pass over the training data.
+    valid_samples
+        Validate on the first this-many validation samples only; ``None`` = all.
+    """
+
+    optimizer: str
+    lr: float
+    rho: float = 0.9
+    eps: float = 1e-6
+    momentum: float = 0.0
+    dampening: float = 0.0
+    weight_decay: float = 0.0
+    lr_decay: float = 0.0
+    max_norm: float = 0.0
+    l1_logits: float = 0.0
+    batch_size: int
+    epochs: int
+    patience: int
+    seed: int = DEFAULT_SEED
+    validate_every: int | None = None
+    valid_samples: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Field name -> value, in declaration order (plain data for JSON and checkpoints)."""
+        return dataclasses.asdict(self)
+
+    def record(self, model: str, precision: str) -> dict[str, Any]:
+        """The ``training`` settings as checkpoints store them (the key order of danq 0.1)."""
+        values = self.as_dict()
+        tail = ("seed", "validate_every", "valid_samples")
+        record = {k: v for k, v in values.items() if k not in tail}
+        record["model"] = model
+        record.update({k: values[k] for k in tail})
+        record["precision"] = precision
+        return record
+
+
+HYPERPARAMETERS = tuple(f.name for f in dataclasses.fields(Hyperparameters))
+_FIELD_DEFAULTS = {
+    f.name: f.default for f in dataclasses.fields(Hyperparameters)
+    if f.default is not dataclasses.MISSING
+}
+
+
+@dataclass
+class TrainConfig:
+    """Everything `danq train` needs; ``None`` means "the recipe's value" (see module docstring).
+
+    Parameters
+    ----------
+    model
+        Architecture name: ``deepsea``, ``danq`` or ``danq-jaspar``.
+    train, valid
+        danq datasets (``danq encode`` / ``danq import-deepsea``), labelled, same targets.
+    output_dir
+        Receives ``best.pt``, ``last.pt``, ``metrics.csv``, ``settings.json`` and ``train.log``.
+    model_args
+        Extra constructor arguments (layer sizes...); ``sequence_length`` and ``n_targets`` come
+        from the data.
+    validate_every
+        Optimiser steps per epoch; ``None`` = one pass over the training data per epoch.
+    valid_samples
+        Validate on the first this-many validation samples only (DeepSEA used 4,000).
+    resume
+        Continue from ``output_dir/last.pt`` (a fresh start if there is none).
+    overwrite
+        Allow starting afresh in a directory that already holds a run.
+    on_batch
+        Test hook ``f(step, rank, x, y)`` called before every optimiser step.
+    """
+
+    model: str
+    train: str | os.PathLike[str]
+    valid: str | os.PathLike[str]
+    output_dir: str | os.PathLike[str]
+    epochs: int | None = None
+    batch_size: int | None = None
+    optimizer: str | None = None
+    lr: float | None = None
+    rho: float | None = None
+    eps: float | None = None
+    momentum: float | None = None
+    dampening: float | None = None
+    weight_decay: float | None = None
+    lr_decay: float | None = None
+    max_norm: float | None = None
+    l1_logits: float | None = None
+    patience: int | None = None
+    seed: int | None = None
+    model_args: dict[str, Any] = field(default_factory=dict)
+    validate_every: int | None = None
+    valid_samples: int | None = None
+    eval_batch_size: int | None = None
+    device: str = "auto"
+    precision: str = "fp32"
+    threads: int | None = None
+    num_workers: int = 0
+    resume: bool = False
+    overwrite: bool = False
+    progress: bool | None = None
+    on_batch: Callable[[int, int, Any, Any], None] | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The hyperparameters set explicitly (not ``None``)."""
+        return {k: getattr(self, k) for k in HYPERPARAMETERS if getattr(self, k) is not None}
+
+
+def resolve(config: TrainConfig) -> Hyperparameters:
+    """The run's hyperparameters: recipe, then the named optimiser's defaults, then ``config``."""
+    return resolve_with_origins(config.model, config.given())[0]
+
+
+def resolve_with_origins(
+    arch: str, given: Mapping[str, Any]
+) -> tuple[Hyperparameters, dict[str, str]]:
+    """Resolve ``given`` over ``arch``'s recipe; also say where each value came from.
+
+    Returns
+    -------
+    hyperparameters
+        The validated settings.
+    origins
+        Field -> ``"given"``, ``"optimizer default"`` or ``"recipe"``.
+
+    Raises
+    ------
+    DanqError
+        Unknown architecture or optimiser, out-of-range values, or a setting the chosen
+        optimiser does not use (e.g. ``--momentum`` with Adam).
+    """
+    from danq.training.optimizers import optimizer_spec
+    from danq.training.recipes import recipe
+
+    values = recipe(arch).as_dict()
+    origins = dict.fromkeys(values, "recipe")
+    if "optimizer" in given:
+        spec = optimizer_spec(str(given["optimizer"]))
+        defaults = {name: _FIELD_DEFAULTS.get(name, 0.0) for name in OPTIMISATION_FIELDS}
+        defaults.update(spec.defaults)
+        if "dampening" in spec.uses and "dampening" not in spec.defaults:
+            # Torch7's optim.sgd: dampening defaults to the momentum actually used
+            defaults["dampening"] = float(given.get("momentum", defaults["momentum"]))
+        values.update(defaults)
+        origins.update(dict.fromkeys(defaults, "optimizer default"))
+    values.update(given)
+    origins.update(dict.fromkeys(given, "given"))
+    hyperparameters = _typed(values)
+    _check(hyperparameters, given)
+    return hyperparameters, origins
+
+
+def _typed(values: Mapping[str, Any]) -> Hyperparameters:
+    """Cast every value to its field's type (CLI and YAML give ints where floats are meant)."""
+    cast: dict[str, Any] = {}
+    for f in dataclasses.fields(Hyperparameters):
+        value = values[f.name]
+        if value is None or f.name == "optimizer":
+            cast[f.name] = value
+        elif f.type in ("float",):
+            cast[f.name] = float(value)
+        else:
+            cast[f.name] = int(value)
+    return Hyperparameters(**cast)
+
+
+def _check(hp: Hyperparameters, given: Mapping[str, Any]) -> None:
+    from danq.training.optimizers import optimizer_spec
+
+    spec = optimizer_spec(hp.optimizer)
+    for name in ("batch_size", "epochs"):
+        if getattr(hp, name) < 1:
+            raise DanqError(f"{flag(name)} must be at least 1, got {getattr(hp, name)}")
+    if hp.patience < 0:
+        raise DanqError(f"--patience must be 0 or more, got {hp.patience}")
+    if not hp.lr > 0:
+        raise DanqError(f"--lr must be positive, got {hp.lr}")
+    if hp.validate_every is not None and hp.validate_every < 1:
+        raise DanqError(f"--validate-every must be at least 1, got {hp.validate_every}")
+    if hp.valid_samples is not None and hp.valid_samples < 1:
+        raise DanqError(f"--valid-samples must be at least 1, got {hp.valid_samples}")
+    for name in ("rho", "eps", "momentum", "dampening"):
+        harmless = name in ("momentum", "dampening") and float(given.get(name, 0.0)) == 0.0
+        if name in given and name not in spec.uses and not harmless:
+            raise DanqError(
+                f"{flag(name)} {given[name]}: the {hp.optimizer} optimiser does not use {name}"
+            )
+    for name in ("weight_decay", "lr_decay", "max_norm", "l1_logits", "momentum", "dampening"):
+        if getattr(hp, name) < 0:
+            raise DanqError(f"{flag(name)} must be 0 or more, got {getattr(hp, name)}")
+
+
+def flag(name: str) -> str:
+    """The `danq train` option that sets hyperparameter ``name``."""
+    return "--l1" if name == "l1_logits" else "--" + name.replace("_", "-")
+
+
+def replace_fixed(hp: Hyperparameters, saved: Mapping[str, Any]) -> Hyperparameters:
+    """``hp`` with the trajectory-shaping settings a resumed run was started with."""
+    kept = {k: saved[k] for k in FIXED_ON_RESUME if k in saved}
+    return _typed(hp.as_dict() | kept)
