@@ -254,6 +254,8 @@ def _check_settings(s: dict[str, Any]) -> None:
         raise DanqError(f"--patience must be 0 or more, got {s['patience']}")
     if not float(s["lr"]) > 0:
         raise DanqError(f"--lr must be positive, got {s['lr']}")
+    if s["valid_samples"] is not None and int(s["valid_samples"]) < 1:
+        raise DanqError(f"--valid-samples must be at least 1, got {s['valid_samples']}")
     if s["validate_every"] is not None and int(s["validate_every"]) < 1:
         raise DanqError(f"--validate-every must be at least 1, got {s['validate_every']}")
 

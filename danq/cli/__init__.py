@@ -7,13 +7,18 @@ one-line ``danq <cmd>: error: ...`` message and exit status 1, never a traceback
 
 from __future__ import annotations
 
+import errno
+import os
+import signal
 import sys
+import threading
 from importlib import import_module
 
 import click
 
 from danq import __version__
 from danq.errors import DanqError
+from danq.io import storage_error
 
 # subcommand -> (module under danq.cli, one-line help shown by `danq --help`)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -57,8 +62,34 @@ def cli() -> None:
     """
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (what Snakemake, SLURM and ``kill`` send), raised like Ctrl-C so that every
+    ``finally`` runs: temporary files are removed and HDF5 files closed."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _silence_stdout() -> None:
+    """Point file descriptor 1 at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the CLI, turning user errors into one-line messages."""
+    """Console-script entry point: run the CLI, turning user errors into one-line messages.
+
+    Exit status: 0 success (also when a reader such as ``head`` closes the pipe early), 1 a
+    danq error, 2 a usage error (click), 130 Ctrl-C, 143 SIGTERM.
+    """
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         cli.main(args=argv, prog_name="danq", standalone_mode=False)
     except click.exceptions.Abort:
@@ -70,12 +101,27 @@ def main(argv: list[str] | None = None) -> None:
     except DanqError as exc:
         click.echo(f"danq: error: {exc}", err=True)
         sys.exit(1)
-    except BrokenPipeError:  # e.g. `danq predict x.fa | head`
-        sys.stderr.close()
+    except BrokenPipeError:  # e.g. `danq predict x.fa | head -1`: the reader has all it wants
+        _silence_stdout()
         sys.exit(0)
+    except Terminated:
+        click.echo("danq: terminated", err=True)
+        sys.exit(143)
     except KeyboardInterrupt:
         click.echo("danq: interrupted", err=True)
         sys.exit(130)
+    except OSError as exc:  # a file system refused a write the stage did not anticipate
+        if exc.errno == errno.EPIPE:
+            _silence_stdout()
+            sys.exit(0)
+        where = exc.filename if exc.filename is not None else "output"
+        error = storage_error(exc, where, permission=True)
+        message = str(error) if error is not None else f"{where}: {exc.strerror or exc}"
+        click.echo(f"danq: error: {message}", err=True)
+        sys.exit(1)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -32,12 +32,29 @@ def command(fasta, model, output, fmt, rc_average, batch_size, device, precision
     target. Sequences of another length than the model's are centre-cropped or N-padded
     (the count is reported on stderr).
     """
-    from danq.prediction import predict_fasta
+    import errno
+    import sys
 
-    summary = predict_fasta(
-        fasta, output, model=model, fmt=fmt, rc_average=rc_average, batch_size=batch_size,
-        device=device, precision=precision, threads=threads or 0, progress=progress,
-    )
+    from danq.errors import DanqError
+    from danq.io import refuse_overwriting_inputs
+    from danq.prediction import DEFAULT_MODEL, predict_fasta
+
+    to_stdout = output is None or output == "-"
+    refuse_overwriting_inputs([fasta, model or DEFAULT_MODEL], [output])
+    if to_stdout and sys.stdout is None:
+        raise DanqError("<stdout>: standard output is closed; write to a file with -o PATH")
+    try:
+        summary = predict_fasta(
+            fasta, output, model=model, fmt=fmt, rc_average=rc_average, batch_size=batch_size,
+            device=device, precision=precision, threads=threads or 0, progress=progress,
+        )
+    except OSError as exc:
+        if not to_stdout or exc.filename is not None:
+            raise
+        if exc.errno == errno.EPIPE:  # the reader (e.g. `head -1`) has all it wants
+            raise BrokenPipeError(errno.EPIPE, "broken pipe") from None
+        reason = "no space left on device" if exc.errno == errno.ENOSPC else exc.strerror
+        raise DanqError(f"<stdout>: cannot write ({reason})") from None
     adjusted = ""
     if summary["n_adjusted"]:
         adjusted = (f", {summary['n_adjusted']} centre-cropped/N-padded to "

@@ -9,6 +9,7 @@ from torch import nn
 from danq.errors import DanqError
 from danq.models.danq import DanQ, DanQJaspar
 from danq.models.deepsea import DeepSEA
+from danq.models.validation import check_model_args
 
 MODELS: dict[str, type[nn.Module]] = {
     "deepsea": DeepSEA,
@@ -32,8 +33,11 @@ def build_model(name: str, **kwargs: Any) -> nn.Module:
         valid = ", ".join(sorted(MODELS))
         raise DanqError(f"{name}: unknown model architecture (valid: {valid})") from None
     try:
+        check_model_args(kwargs)
         return model_class(**kwargs)
-    except (TypeError, ValueError) as error:
+    except DanqError as error:
+        raise DanqError(f"{name}: bad model arguments: {error}") from None
+    except (TypeError, ValueError, RuntimeError) as error:
         raise DanqError(f"{name}: bad model arguments: {error}") from None
 
 
