@@ -17,6 +17,7 @@ two bits); one-hot floats are made per batch, so memory never grows with N.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from collections.abc import Iterator, Sequence
@@ -28,7 +29,7 @@ import numpy as np
 
 from danq.encoders import ACGT, tokens_to_one_hot
 from danq.errors import DanqError
-from danq.io import atomic_path
+from danq.io import atomic_path, close_h5, create_h5, h5_writes
 
 FORMAT = "danq-dataset"
 FORMAT_VERSION = 1
@@ -112,8 +113,24 @@ class DatasetWriter:
         self.chunk_rows = int(chunk_rows or default_chunk_rows(self.sequence_length))
         self._context = atomic_path(self.path)
         tmp = self._context.__enter__()
-        self._file = h5py.File(tmp, "w")
+        try:
+            self._file = create_h5(tmp)
+            with h5_writes(self._file):
+                self._create(source, categories, compression)
+                self._datasets = {name: self._file[name] for name in self._file}
+        except BaseException as error:
+            if getattr(self, "_file", None) is not None:
+                with contextlib.suppress(DanqError, OSError):
+                    close_h5(self._file)
+            self._file = None  # type: ignore[assignment]
+            self._context.__exit__(type(error), error, error.__traceback__)
+            raise
+        self.n_rows = 0
+
+    def _create(self, source: str, categories: list[str], compression: str) -> None:
         f = self._file
+        n_targets = len(self.target_names)
+        has_labels, with_pairs = self.has_labels, self.with_pairs
         f.attrs.update(
             format=FORMAT,
             format_version=FORMAT_VERSION,
@@ -163,8 +180,20 @@ class DatasetWriter:
             )
         if len(names) != b:
             raise DanqError(f"{self.path}: {len(names)} names for {b} sequences")
+        with h5_writes(self._file):
+            self._append(tokens, labels, names, strand, pair_index)
+
+    def _append(
+        self,
+        tokens: np.ndarray,
+        labels: np.ndarray | None,
+        names: Sequence[str],
+        strand: np.ndarray | None,
+        pair_index: np.ndarray | None,
+    ) -> None:
+        b = tokens.shape[0]
         lo, hi = self.n_rows, self.n_rows + b
-        f = self._file
+        f = self._datasets
         f["sequences"].resize(hi, axis=0)
         f["sequences"][lo:hi] = tokens
         if self.has_labels:
@@ -192,9 +221,13 @@ class DatasetWriter:
         """Finish the file; with ``ok=False`` (an error happened) discard it."""
         if self._file is None:
             return
-        self._file.attrs["n_samples"] = self.n_rows
-        self._file.close()
-        self._file = None  # type: ignore[assignment]
+        file, self._file = self._file, None
+        try:
+            self._datasets = {}
+            close_h5(file, {"n_samples": self.n_rows})
+        except BaseException as error:
+            self._context.__exit__(type(error), error, error.__traceback__)
+            raise
         if ok:
             self._context.__exit__(None, None, None)
         else:

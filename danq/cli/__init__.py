@@ -87,6 +87,10 @@ def main(argv: list[str] | None = None) -> None:
     Exit status: 0 success (also when a reader such as ``head`` closes the pipe early), 1 a
     danq error, 2 a usage error (click), 130 Ctrl-C, 143 SIGTERM.
     """
+    _main(argv)
+
+
+def _main(argv: list[str] | None) -> None:
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _raise_terminated)
