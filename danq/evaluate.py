@@ -187,6 +187,12 @@ def read_metrics(path: str | os.PathLike[str]) -> pd.DataFrame:
             frame[column] = pd.to_numeric(frame[column])
         except (ValueError, TypeError):
             raise DanqError(f"{p}: column {column} holds non-numeric values") from None
+        outside = frame[column].notna() & ~frame[column].between(0, 1)
+        if outside.any():
+            row = frame[outside].iloc[0]
+            raise DanqError(
+                f"{p}: target '{row['target']}' has {column} {row[column]:g}; an AUC lies in [0, 1]"
+            )
     return frame
 
 

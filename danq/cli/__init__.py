@@ -12,12 +12,14 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from importlib import import_module
+from typing import NoReturn
 
 import click
 
 from danq import __version__
-from danq.errors import DanqError
+from danq.errors import DanqError, DanqWarning
 from danq.io import storage_error
 
 # subcommand -> (module under danq.cli, one-line help shown by `danq --help`)
@@ -62,9 +64,11 @@ def cli() -> None:
     """
 
 
-class Terminated(KeyboardInterrupt):
+class Terminated(BaseException):
     """SIGTERM (what Snakemake, SLURM and ``kill`` send), raised like Ctrl-C so that every
-    ``finally`` runs: temporary files are removed and HDF5 files closed."""
+    ``finally`` runs: temporary files are removed and HDF5 files closed. Not a KeyboardInterrupt,
+    which click would turn into "Aborted!"; not an Exception, which no ``except Exception``
+    may swallow."""
 
 
 def _raise_terminated(signum: int, frame: object) -> None:
@@ -81,6 +85,13 @@ def _silence_stdout() -> None:
         pass
 
 
+def reader_closed_pipe() -> NoReturn:
+    """Exit 0 quietly because the reader of stdout closed the pipe (``danq predict x.fa | head``),
+    as head-style tools do (click itself would exit 1)."""
+    _silence_stdout()
+    sys.exit(0)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the CLI, turning user errors into one-line messages.
 
@@ -90,7 +101,19 @@ def main(argv: list[str] | None = None) -> None:
     _main(argv)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    """danq's own warnings as one line on stderr; others as Python shows them."""
+    if issubclass(category, DanqWarning):
+        click.echo(f"danq: warning: {message}", err=True)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
+
+
 def _main(argv: list[str] | None) -> None:
+    warnings.showwarning = _show_warning
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _raise_terminated)

@@ -35,6 +35,7 @@ def command(fasta, model, output, fmt, rc_average, batch_size, device, precision
     import errno
     import sys
 
+    from danq.cli import reader_closed_pipe
     from danq.errors import DanqError
     from danq.io import refuse_overwriting_inputs
     from danq.prediction import DEFAULT_MODEL, predict_fasta
@@ -52,7 +53,7 @@ def command(fasta, model, output, fmt, rc_average, batch_size, device, precision
         if not to_stdout or exc.filename is not None:
             raise
         if exc.errno == errno.EPIPE:  # the reader (e.g. `head -1`) has all it wants
-            raise BrokenPipeError(errno.EPIPE, "broken pipe") from None
+            reader_closed_pipe()
         reason = "no space left on device" if exc.errno == errno.ENOSPC else exc.strerror
         raise DanqError(f"<stdout>: cannot write ({reason})") from None
     adjusted = ""
