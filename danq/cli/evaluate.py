@@ -49,7 +49,8 @@ def command(model, data, from_predictions, outdir, rc_average, batch_size, devic
 
 
 def _run(model, data, from_predictions, outdir, rc_average, batch_size, device, precision,
-         threads, plots, progress):
+         threads, plots, progress) -> dict:
+    """Evaluate a model on a dataset, or redo the metrics from saved predictions; the summary."""
     from danq.errors import DanqError
 
     if from_predictions is not None:
@@ -70,7 +71,8 @@ def _run(model, data, from_predictions, outdir, rc_average, batch_size, device, 
     return summary
 
 
-def _print_summary(summary, outdir):
+def _print_summary(summary: dict, outdir: str) -> None:
+    """The one-paragraph result on stderr."""
     overall = summary["overall"]
 
     def fmt(value):
