@@ -92,13 +92,7 @@ def reader_closed_pipe() -> NoReturn:
     sys.exit(0)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the CLI, turning user errors into one-line messages.
-
-    Exit status: 0 success (also when a reader such as ``head`` closes the pipe early), 1 a
-    danq error, 2 a usage error (click), 130 Ctrl-C, 143 SIGTERM.
-    """
-    _main(argv)
+_python_show_warning = warnings.showwarning
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
@@ -109,10 +103,13 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
         _python_show_warning(message, category, filename, lineno, file, line)
 
 
-_python_show_warning = warnings.showwarning
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the CLI, turning user errors into one-line messages.
 
-
-def _main(argv: list[str] | None) -> None:
+    Exit status: 0 success (also when a reader such as ``head`` closes the pipe early), 1 a
+    danq error, 2 a usage error (click), 130 Ctrl-C, 143 SIGTERM.
+    """
+    shown_before = warnings.showwarning
     warnings.showwarning = _show_warning
     previous = None
     if threading.current_thread() is threading.main_thread():
@@ -147,6 +144,7 @@ def _main(argv: list[str] | None) -> None:
         click.echo(f"danq: error: {message}", err=True)
         sys.exit(1)
     finally:
+        warnings.showwarning = shown_before
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
