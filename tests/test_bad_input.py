@@ -673,3 +673,21 @@ def test_checkpoint_with_nan_weights_warns_in_one_line(capsys, tmp_path, fasta):
     assert warnings[0].startswith(f"danq: warning: {path}: ")
     assert "NaN or infinite" in warnings[0]
     assert "nan" in out.splitlines()[1].lower()  # the predictions really are NaN
+
+
+def test_bad_label_met_by_a_loader_worker_is_one_line(capsys, monkeypatch, tmp_path, dataset):
+    """A large dataset is checked as it is read, here in the background loader process."""
+    import danq.data
+
+    with h5py.File(dataset, "r+") as f:
+        _label_seven(f)
+    monkeypatch.setattr(danq.data, "FULL_CHECK_BYTES", 0)
+    code, _, err = run(capsys, "train", "--model", "danq", "--train", dataset, "--valid", dataset,
+                       "-o", tmp_path / "run", "--epochs", "1", "--num-workers", "1",
+                       "--model-arg", "conv_channels=4", "--model-arg", "lstm_hidden=4",
+                       "--model-arg", "dense_hidden=4", "--model-arg", "conv_width=5",
+                       "--model-arg", "pool_size=4")
+    errors = [line for line in err.splitlines() if "error" in line.lower()]
+    assert code == 1, err
+    assert errors == [f"danq: error: {dataset}: /labels row 2 holds the label 7; expected 0 or 1"]
+    assert "Traceback" not in err

@@ -103,6 +103,15 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
         _python_show_warning(message, category, filename, lineno, file, line)
 
 
+def _one_line(error: DanqError) -> str:
+    """The message of a DanqError on one line. One raised in a DataLoader worker process comes
+    back wrapped in the worker's traceback; its last line holds the original message."""
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return lines[-1].removeprefix(f"{DanqError.__module__}.{DanqError.__name__}: ")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the CLI, turning user errors into one-line messages.
 
@@ -123,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except DanqError as exc:
-        click.echo(f"danq: error: {exc}", err=True)
+        click.echo(f"danq: error: {_one_line(exc)}", err=True)
         sys.exit(1)
     except BrokenPipeError:  # e.g. `danq predict x.fa | head -1`: the reader has all it wants
         _silence_stdout()
