@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from danq.errors import DanqError
-from danq.io import atomic_path
+from danq.io import atomic_path, storage_errors
 
 METRIC_COLUMNS = (
     "epoch", "step", "train_loss", "valid_loss", "valid_roc_auc", "valid_pr_auc", "lr", "seconds",
@@ -734,9 +734,10 @@ class _Trainer:
         if not self.dist.is_main:
             return
         print(f"danq train: {message}", file=sys.stderr, flush=True)
-        self.out.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "a") as handle:
-            handle.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {message}\n")
+        with storage_errors(self.out, permission=True):  # full disk: one line naming the folder
+            self.out.mkdir(parents=True, exist_ok=True)
+            with open(self.log_path, "a") as handle:
+                handle.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {message}\n")
 
     def _progress(self, total: int, epoch: int) -> Any:
         from tqdm import tqdm
