@@ -164,6 +164,26 @@ def test_import_deepsea_refuses_its_own_bundle_folder(capsys, tmp_path):
     assert entries(bundle) == ["test.mat", "train.mat", "valid.mat"]
 
 
+@pytest.mark.parametrize("command", ["compare", "report", "train", "simulate"])
+def test_other_commands_refuse_an_output_that_is_an_input(capsys, tmp_path, dataset, command):
+    """The input is hard-linked to the name one of the command's outputs will take."""
+    out = tmp_path / "out"
+    out.mkdir()
+    metrics = _metrics(tmp_path / "m.tsv", 0.6)
+    source, written, args = {
+        "compare": (metrics, "comparison.tsv", ["compare", out / "comparison.tsv", metrics]),
+        "report": (metrics, "summary.md", ["report", "--metrics", f"A={out / 'summary.md'}"]),
+        "train": (dataset, "last.pt", ["train", "--model", "danq", "--train", out / "last.pt",
+                                       "--valid", dataset]),
+        "simulate": (metrics, "truth.json", ["simulate", "--config", out / "truth.json"]),
+    }[command]
+    os.link(source, out / written)
+    before = source.read_bytes()
+    code, _, err = run(capsys, *args, "-o", out)
+    one_line_error(code, err, f"{out / written}: output is the same file as the input")
+    assert source.read_bytes() == before
+
+
 # ------------------------------------------------------------------------- FASTA edge cases
 
 
