@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from danq.errors import DanqError
+from danq.errors import DanqError, DanqWarning
 from danq.io import atomic_path, require_file
 from danq.model_info import ModelInfo
 
@@ -223,6 +223,7 @@ def load_model(path: PathLike, map_location: Any = "cpu") -> nn.Module:
         model.to(map_location)
     model.info = info
     model.eval()
+    warn_if_not_finite(model, path)
     return model
 
 
@@ -254,3 +255,15 @@ def rebuild_model(info: ModelInfo, state_dict: Mapping[str, Any], where: str) ->
             f"{where}: weights do not match architecture {info.arch}: {_one_line(str(error))}"
         ) from None
     return model
+
+
+def warn_if_not_finite(model: nn.Module, where: PathLike) -> None:
+    """Warn (DanqWarning) when weights hold NaN or infinity: every prediction would be NaN."""
+    bad = [name for name, value in model.state_dict().items()
+           if value.is_floating_point() and not bool(torch.isfinite(value).all())]
+    if bad:
+        warnings.warn(
+            f"{where}: {len(bad)} weight tensor(s) hold NaN or infinite values (first: {bad[0]}); "
+            "predictions will be NaN (did training diverge?)",
+            DanqWarning, stacklevel=2,
+        )

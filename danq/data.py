@@ -17,6 +17,7 @@ two bits); one-hot floats are made per batch, so memory never grows with N.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from collections.abc import Iterator, Sequence
@@ -28,7 +29,7 @@ import numpy as np
 
 from danq.encoders import ACGT, tokens_to_one_hot
 from danq.errors import DanqError
-from danq.io import atomic_path
+from danq.io import atomic_path, close_h5, create_h5, h5_writes
 
 FORMAT = "danq-dataset"
 FORMAT_VERSION = 1
@@ -112,8 +113,24 @@ class DatasetWriter:
         self.chunk_rows = int(chunk_rows or default_chunk_rows(self.sequence_length))
         self._context = atomic_path(self.path)
         tmp = self._context.__enter__()
-        self._file = h5py.File(tmp, "w")
+        try:
+            self._file = create_h5(tmp)
+            with h5_writes(self._file):
+                self._create(source, categories, compression)
+                self._datasets = {name: self._file[name] for name in self._file}
+        except BaseException as error:
+            if getattr(self, "_file", None) is not None:
+                with contextlib.suppress(DanqError, OSError):
+                    close_h5(self._file)
+            self._file = None  # type: ignore[assignment]
+            self._context.__exit__(type(error), error, error.__traceback__)
+            raise
+        self.n_rows = 0
+
+    def _create(self, source: str, categories: list[str], compression: str) -> None:
         f = self._file
+        n_targets = len(self.target_names)
+        has_labels, with_pairs = self.has_labels, self.with_pairs
         f.attrs.update(
             format=FORMAT,
             format_version=FORMAT_VERSION,
@@ -163,8 +180,20 @@ class DatasetWriter:
             )
         if len(names) != b:
             raise DanqError(f"{self.path}: {len(names)} names for {b} sequences")
+        with h5_writes(self._file):
+            self._append(tokens, labels, names, strand, pair_index)
+
+    def _append(
+        self,
+        tokens: np.ndarray,
+        labels: np.ndarray | None,
+        names: Sequence[str],
+        strand: np.ndarray | None,
+        pair_index: np.ndarray | None,
+    ) -> None:
+        b = tokens.shape[0]
         lo, hi = self.n_rows, self.n_rows + b
-        f = self._file
+        f = self._datasets
         f["sequences"].resize(hi, axis=0)
         f["sequences"][lo:hi] = tokens
         if self.has_labels:
@@ -192,9 +221,13 @@ class DatasetWriter:
         """Finish the file; with ``ok=False`` (an error happened) discard it."""
         if self._file is None:
             return
-        self._file.attrs["n_samples"] = self.n_rows
-        self._file.close()
-        self._file = None  # type: ignore[assignment]
+        file, self._file = self._file, None
+        try:
+            self._datasets = {}
+            close_h5(file, {"n_samples": self.n_rows})
+        except BaseException as error:
+            self._context.__exit__(type(error), error, error.__traceback__)
+            raise
         if ok:
             self._context.__exit__(None, None, None)
         else:
@@ -206,6 +239,95 @@ class DatasetWriter:
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         self.close(ok=exc_type is None)
+
+
+MAX_TOKEN = 4  # A,C,G,T = 0..3, N = 4
+#: datasets up to this many bytes of tokens + labels have every value checked when opened;
+#: larger ones are checked block by block as they are read (a full scan would cost minutes)
+FULL_CHECK_BYTES = 64 << 20
+
+
+def _decoded(values: np.ndarray) -> list[str]:
+    return [s.decode() if isinstance(s, bytes) else str(s) for s in values]
+
+
+def _check_values(
+    block: np.ndarray, maximum: int, path: Path, dataset: str, what: str, first_row: int
+) -> None:
+    """Raise DanqError naming the first row of ``block`` holding a value above ``maximum``."""
+    if block.size == 0 or (int(block.max()) <= maximum and int(block.min()) >= 0):
+        return
+    bad = np.argwhere((block > maximum) | (block < 0))[0]
+    value = block[tuple(bad)]
+    allowed = "0 or 1" if maximum == 1 else f"0..{maximum} (A,C,G,T,N)"
+    raise DanqError(
+        f"{path}: /{dataset} row {first_row + int(bad[0])} holds the {what} {int(value)}; "
+        f"expected {allowed}"
+    )
+
+
+def validate_dataset(f: h5py.File, path: Path) -> None:
+    """Check that an open HDF5 file is a well-formed danq dataset, before any stage reads it.
+
+    Structure (attributes, datasets, dtypes and shapes that agree with each other) is always
+    checked; token and label values are checked here for datasets up to
+    :data:`FULL_CHECK_BYTES` and otherwise block by block as :class:`DanqDataset` reads them.
+
+    Raises
+    ------
+    DanqError
+        Naming the file and the first problem found.
+    """
+    if f.attrs.get("format") != FORMAT or "sequences" not in f:
+        raise DanqError(f"{path}: not a danq dataset (make one with `danq encode`)")
+    length = f.attrs.get("sequence_length")
+    if length is None:
+        raise DanqError(f"{path}: the 'sequence_length' attribute is missing")
+    if not np.issubdtype(np.asarray(length).dtype, np.integer) or int(length) < 1:
+        raise DanqError(f"{path}: 'sequence_length' attribute {length!r} is not a positive integer")
+    for name in ("target_names", "names"):
+        if name not in f or not isinstance(f[name], h5py.Dataset):
+            raise DanqError(f"{path}: the /{name} dataset is missing")
+    seqs = f["sequences"]
+    if not isinstance(seqs, h5py.Dataset) or seqs.ndim != 2:
+        shape = getattr(seqs, "shape", None)
+        raise DanqError(f"{path}: /sequences has shape {shape}, expected (samples, {int(length)})")
+    if seqs.dtype != np.uint8:
+        raise DanqError(
+            f"{path}: /sequences are {seqs.dtype}, expected uint8 tokens (A,C,G,T,N = 0..4)"
+        )
+    n = seqs.shape[0]
+    if seqs.shape[1] != int(length):
+        raise DanqError(
+            f"{path}: /sequences rows are {seqs.shape[1]} long but 'sequence_length' is {int(length)}"
+        )
+    n_targets = f["target_names"].shape[0] if f["target_names"].ndim == 1 else -1
+    if n_targets < 0:
+        raise DanqError(f"{path}: /target_names must be a list of names")
+    expected = {"names": (n,), "strand": (n,), "pair_index": (n,),
+                "target_categories": (n_targets,)}
+    for name, shape in expected.items():
+        if name in f and f[name].shape != shape:
+            raise DanqError(
+                f"{path}: /{name} has shape {f[name].shape}, expected {shape} "
+                f"({n} sequences, {n_targets} targets)"
+            )
+    labels = f.get("labels")
+    if labels is not None:
+        if labels.ndim != 2 or labels.shape[1] != n_targets:
+            raise DanqError(
+                f"{path}: /labels has shape {labels.shape}, expected ({n}, {n_targets}) "
+                f"({n_targets} target names)"
+            )
+        if labels.shape[0] != n:
+            raise DanqError(f"{path}: /labels has {labels.shape[0]} rows for {n} sequences")
+        if labels.dtype.kind not in "uib":
+            raise DanqError(f"{path}: /labels are {labels.dtype}, expected 0/1 integers")
+    size = seqs.size + (labels.size if labels is not None else 0)
+    if size <= FULL_CHECK_BYTES:
+        _check_values(seqs[:], MAX_TOKEN, path, "sequences", "token", 0)
+        if labels is not None:
+            _check_values(labels[:], 1, path, "labels", "label", 0)
 
 
 class DanqDataset:
@@ -224,16 +346,19 @@ class DanqDataset:
         except OSError as exc:
             raise DanqError(f"{self.path}: not a readable HDF5 file ({exc})") from None
         f = self._file
-        if f.attrs.get("format") != FORMAT or "sequences" not in f:
-            self._file.close()
-            raise DanqError(f"{self.path}: not a danq dataset (make one with `danq encode`)")
+        try:
+            validate_dataset(f, self.path)
+        except BaseException:
+            f.close()
+            raise
         self.sequence_length = int(f.attrs["sequence_length"])
         self.alphabet = str(f.attrs.get("alphabet", ACGT))
         self.source = str(f.attrs.get("source", ""))
-        self.target_names = [s.decode() if isinstance(s, bytes) else s for s in f["target_names"][:]]
-        self.target_categories = [
-            s.decode() if isinstance(s, bytes) else s for s in f["target_categories"][:]
-        ]
+        self.target_names = _decoded(f["target_names"][:])
+        self.target_categories = (
+            _decoded(f["target_categories"][:]) if "target_categories" in f
+            else [""] * len(self.target_names)
+        )
         self.has_labels = "labels" in f
         self._sequences = f["sequences"]
         self._labels = f["labels"] if self.has_labels else None
@@ -249,15 +374,20 @@ class DanqDataset:
         return int(self._sequences.shape[0])
 
     def tokens(self, start: int = 0, stop: int | None = None) -> np.ndarray:
-        """Tokens of rows ``start:stop`` as ``(B, L)`` uint8."""
-        return self._sequences[start:stop]
+        """Tokens of rows ``start:stop`` as ``(B, L)`` uint8 (checked to be 0..4 as they are read)."""
+        block = self._sequences[start:stop]
+        _check_values(block, MAX_TOKEN, self.path, "sequences", "token", start)
+        return block
 
     def labels(self, start: int = 0, stop: int | None = None) -> np.ndarray:
-        """Labels of rows ``start:stop`` as ``(B, T)`` uint8 (``(B, 0)`` for an unlabelled set)."""
+        """Labels of rows ``start:stop`` as ``(B, T)`` uint8 (``(B, 0)`` for an unlabelled set),
+        checked to be 0 or 1 as they are read."""
         if self._labels is None:
             n = len(range(*slice(start, stop).indices(len(self))))
             return np.zeros((n, 0), dtype=np.uint8)
-        return self._labels[start:stop]
+        block = self._labels[start:stop]
+        _check_values(block, 1, self.path, "labels", "label", start)
+        return block
 
     def names(self, start: int | slice = 0, stop: int | None = None) -> list[str]:
         """Record names of rows ``start:stop`` (a slice is accepted too)."""
@@ -275,7 +405,7 @@ class DanqDataset:
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError(f"index {index} out of range for {len(self)} samples")
-        return tokens_to_one_hot(self._sequences[i]), self.labels(i, i + 1)[0]
+        return tokens_to_one_hot(self.tokens(i, i + 1)[0]), self.labels(i, i + 1)[0]
 
     def batches(
         self, batch_size: int, start: int = 0, stop: int | None = None

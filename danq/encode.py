@@ -14,7 +14,7 @@ from danq.data import DatasetWriter, default_chunk_rows
 from danq.encoders import fit_tokens
 from danq.errors import DanqError
 from danq.fasta import read_fasta_tokens
-from danq.io import require_file
+from danq.io import require_file, utf8_text
 from danq.runtime import resolve_progress
 
 
@@ -37,7 +37,7 @@ def read_labels(path: str | os.PathLike[str]) -> LabelTable:
         wrong number of fields, or a value other than 0/1 (naming the row and the column).
     """
     p = require_file(path, "labels file")
-    with open(p, encoding="utf-8", newline="") as handle:
+    with utf8_text(p, "labels file", newline="") as handle:
         header = handle.readline().rstrip("\r\n").split("\t")
         if not header or header[0].strip().lower() != "name":
             raise DanqError(f"{p}: first column of the header must be 'name', got {header[0]!r}")
@@ -83,7 +83,7 @@ def read_categories(path: str | os.PathLike[str], target_names: list[str]) -> li
     """Read a two-column TSV ``target<TAB>category`` and return a category per target ('' if absent)."""
     p = require_file(path, "categories file")
     category: dict[str, str] = {}
-    with open(p, encoding="utf-8") as handle:
+    with utf8_text(p, "categories file") as handle:
         for line in handle:
             fields = line.rstrip("\r\n").split("\t")
             if len(fields) >= 2 and fields[0] not in ("target", "name"):

@@ -8,3 +8,8 @@ class DanqError(Exception):
 
     Messages should name the file and the problem, e.g. ``"reads.fa: record 'chr1' has no sequence"``.
     """
+
+
+class DanqWarning(UserWarning):
+    """Something suspicious but usable (e.g. a checkpoint with NaN weights): the CLI prints it as
+    one line, ``danq: warning: <message>``, and carries on."""

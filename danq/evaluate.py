@@ -182,6 +182,12 @@ def read_metrics(path: str | os.PathLike[str]) -> pd.DataFrame:
             frame[column] = pd.to_numeric(frame[column])
         except (ValueError, TypeError):
             raise DanqError(f"{p}: column {column} holds non-numeric values") from None
+        outside = frame[column].notna() & ~frame[column].between(0, 1)
+        if outside.any():
+            row = frame[outside].iloc[0]
+            raise DanqError(
+                f"{p}: target '{row['target']}' has {column} {row[column]:g}; an AUC lies in [0, 1]"
+            )
     return frame
 
 
@@ -421,7 +427,6 @@ def evaluate(
 
     with open_dataset(data) as ds:
         _check_compatible(predictor, ds, model_where)
-        runtime.announce()
         keep = scored_rows(len(ds), ds.strand, ds.pair_index)
         n_keep = int(keep.sum())
         paired = ds.pair_index is not None
@@ -470,7 +475,7 @@ def evaluate(
         "n_samples_scored": n_keep,
         "rc_average": rc_average,
         "rc_mode": mode,
-        "precision": runtime.precision,
+        "precision": runtime.describe_precision(),
     }
     return _write_evaluation(probabilities, labels, target_names, target_categories, out, context,
                              plots)

@@ -2,8 +2,8 @@
 
 The file is read in blocks of a few MB that end on a record boundary; each block is parsed with numpy
 (header spans, line ends and the base lookup table are all array operations), so there is no Python step
-per line or per base, and a 3 GB genome never becomes one Python list. Multi-line records, CRLF line ends
-and blank lines are accepted. A record's name is the header's first word (as Biopython's ``record.id``).
+per line or per base, and a 3 GB genome never becomes one Python list. Multi-line records, CRLF and CR-only
+line ends, a UTF-8 byte-order mark and blank lines are accepted. A record's name is the header's first word (as Biopython's ``record.id``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from danq.encoders import INVALID, TOKEN_TABLE
 from danq.errors import DanqError
 
 GZIP_MAGIC = b"\x1f\x8b"
+UTF8_BOM = b"\xef\xbb\xbf"
 BLOCK_BYTES = 4 << 20
 _NL, _CR, _GT = ord("\n"), ord("\r"), ord(">")
 
@@ -55,16 +56,34 @@ def open_binary(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
             yield handle
 
 
+def _normalise_line_ends(data: bytes) -> bytes:
+    """CRLF and CR-only (classic Mac) line ends become LF; LF-only data is returned unchanged.
+
+    A CRLF split between two reads becomes LF plus an empty line, which the parser skips.
+    """
+    if b"\r" not in data:
+        return data
+    data = data.replace(b"\r\n", b"\n")
+    return data.replace(b"\r", b"\n") if b"\r" in data else data
+
+
 def _record_blocks(handle: BinaryIO, block_bytes: int) -> Iterator[bytes]:
-    """Yield chunks of the stream that each end just before a line starting with ``>`` (or at EOF)."""
+    """Yield chunks of the stream that each end just before a line starting with ``>`` (or at EOF).
+
+    A UTF-8 byte-order mark at the very start is dropped; line ends become LF.
+    """
     carry = bytearray()
+    first = True
     while True:
         data = handle.read(block_bytes)
+        if first and data.startswith(UTF8_BOM):
+            data = data[len(UTF8_BOM):]
+        first = False
         if not data:
             if carry:
                 yield bytes(carry)
             return
-        carry += data
+        carry += _normalise_line_ends(data)
         cut = carry.rfind(b"\n>")
         if cut < 0:  # inside one long record (a chromosome): keep reading
             continue
@@ -97,7 +116,8 @@ class _Parser:
             )
         newlines = np.flatnonzero(arr == _NL)
         pos = np.searchsorted(newlines, starts)
-        header_ends = np.where(pos < newlines.size, newlines[np.minimum(pos, newlines.size - 1)], n)
+        # a header on the last line with no newline after it ends at the end of the block
+        header_ends = np.append(newlines, n)[pos]
         seq_ends = [*starts[1:].tolist(), n] if starts.size else []
         starts_list, header_ends_list = starts.tolist(), header_ends.tolist()
         # one bytes.translate per record maps bases to tokens and drops line ends, in C

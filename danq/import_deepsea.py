@@ -51,6 +51,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import shutil
 import struct
 import sys
 import tempfile
@@ -69,6 +70,7 @@ from tqdm import tqdm
 from danq.data import DatasetWriter, default_chunk_rows
 from danq.encoders import reverse_complement_tokens
 from danq.errors import DanqError
+from danq.io import atomic_directory
 from danq.runtime import resolve_progress
 
 SPLITS = ("train", "valid", "test")
@@ -817,6 +819,20 @@ def import_split(
     }
 
 
+def _carry_over(old: Path, new: Path, skip: set[str]) -> None:
+    """Hard-link (or copy) the files of an existing output folder that this run does not rewrite
+    (e.g. valid.h5 and test.h5 when only ``--split train`` is converted) into its replacement."""
+    if not old.is_dir():
+        return
+    for entry in old.iterdir():
+        if entry.name in skip or entry.name.startswith(".") or not entry.is_file():
+            continue
+        try:
+            os.link(entry, new / entry.name)
+        except OSError:
+            shutil.copy2(entry, new / entry.name)
+
+
 def import_deepsea(
     deepsea_dir: str | os.PathLike[str],
     outdir: str | os.PathLike[str],
@@ -875,14 +891,21 @@ def import_deepsea(
                 )
         target_names, categories = deepsea_targets(first.n_targets, names, warn)
         out = Path(outdir)
-        out.mkdir(parents=True, exist_ok=True)
-        return [
-            import_split(
-                source, split, out / f"{split}.h5", target_names, categories,
-                chunk_samples=chunk_samples, show=show, warn=warn,
-            )
-            for split, source in zip(splits, sources, strict=True)
-        ]
+        written = [f"{split}.h5" for split in splits]
+        # the folder is replaced as a whole, so a failure in a later split never leaves a new
+        # train.h5 next to an older import's valid.h5
+        with atomic_directory(out) as tmp:
+            _carry_over(out, tmp, skip=set(written))
+            summaries = [
+                import_split(
+                    source, split, tmp / f"{split}.h5", target_names, categories,
+                    chunk_samples=chunk_samples, show=show, warn=warn,
+                )
+                for split, source in zip(splits, sources, strict=True)
+            ]
+        for summary, name in zip(summaries, written, strict=True):
+            summary["output"] = str(out / name)
+        return summaries
     finally:
         for source in sources:
             source.close()

@@ -630,6 +630,21 @@ def filter_table(
     return pd.DataFrame(rows)
 
 
+def check_motif_options(
+    evalue_threshold: float, threshold_fraction: float | None, max_sequences: int,
+    top_matches: int,
+) -> None:
+    """Reject option values that cannot select anything, before the model or data are read."""
+    if not evalue_threshold > 0:
+        raise DanqError(f"--evalue {evalue_threshold:g}: must be positive (the paper's 0.01)")
+    if threshold_fraction is not None and not 0 < threshold_fraction <= 1:
+        raise DanqError(f"--threshold-fraction {threshold_fraction:g}: must be in (0, 1]")
+    if max_sequences < 1:
+        raise DanqError(f"--max-sequences {max_sequences}: must be at least 1")
+    if top_matches < 1:
+        raise DanqError(f"--top-matches {top_matches}: must be at least 1")
+
+
 def run_motifs(
     model_path: str | os.PathLike[str],
     data_path: str | os.PathLike[str],
@@ -662,6 +677,7 @@ def run_motifs(
         raise DanqError(f"--min-sites {min_sites}: must be at least 1")
     if batch_size < 1:
         raise DanqError(f"--batch-size {batch_size}: must be at least 1")
+    check_motif_options(evalue_threshold, threshold_fraction, max_sequences, top_matches)
     release = normalise_release(release)
     runtime = resolve_runtime(device, threads=threads)
     n_threads = runtime.threads

@@ -208,7 +208,6 @@ def predict_fasta(
     # Read the first batch before writing anything, so a bad FASTA leaves stdout empty.
     first = next(batches, None)
     batches = itertools.chain([first] if first is not None else [], batches)
-    runtime.announce()
     writer: TsvPredictionWriter | H5PredictionWriter
 
     if to_stdout:
@@ -250,4 +249,5 @@ def predict_fasta(
         "sequence_length": predictor.sequence_length,
         "format": fmt,
         "output": "-" if to_stdout else str(output),
+        "precision": runtime.describe_precision(),
     }

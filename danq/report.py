@@ -170,6 +170,10 @@ def motif_recovery(planted: Sequence[Mapping[str, str]],
             "share": recovered / n if n else None, "motifs": per_motif}
 
 
+#: columns of a ``danq train`` metrics.csv that the training curves need
+HISTORY_COLUMNS = ("epoch", "train_loss", "valid_loss")
+
+
 def read_history(path: str | os.PathLike[str]) -> Any:
     """A ``danq train`` metrics.csv (one row per epoch) as a frame."""
     import pandas as pd
@@ -181,6 +185,13 @@ def read_history(path: str | os.PathLike[str]) -> Any:
         raise DanqError(f"{p}: not a readable CSV ({exc})") from None
     if "epoch" not in frame.columns:
         raise DanqError(f"{p}: no 'epoch' column (not a danq train metrics.csv?)")
+    missing = [c for c in HISTORY_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DanqError(f"{p}: missing column(s) {', '.join(missing)} (not a danq train "
+                        f"metrics.csv, which has {', '.join(HISTORY_COLUMNS)}, ...)")
+    for column in HISTORY_COLUMNS:
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            raise DanqError(f"{p}: column {column} holds non-numeric values")
     return frame
 
 

@@ -149,16 +149,18 @@ class Runtime:
     precision: str = "fp32"
     threads: int | None = None
     progress: bool = False
-    precision_note: str = ""
+    auto_precision: bool = False
 
     def autocast(self) -> contextlib.AbstractContextManager:
         return autocast(self.device, self.precision)
 
-    def announce(self) -> None:
-        """Say on stderr what ``--precision auto`` chose; stages call it once the inputs have
-        been checked, so a bad input still gets a one-line error and nothing else."""
-        if self.precision_note:
-            print(self.precision_note, file=sys.stderr)
+    def describe_precision(self) -> str:
+        """``"bf16"``, or ``"bf16 (auto: native bf16 on cpu)"`` when ``auto`` chose it: commands
+        put it in the summary line they print at the end (an error stays a single line)."""
+        if not self.auto_precision:
+            return self.precision
+        why = "native bf16" if self.precision == "bf16" else "no native bf16"
+        return f"{self.precision} (auto: {why} on {self.device.type})"
 
 
 def resolve_runtime(
@@ -178,9 +180,5 @@ def resolve_runtime(
     torch_device = resolve_device(device)
     chosen = resolve_precision(torch_device, precision)
     check_precision(torch_device, chosen)
-    note = ""
-    if precision == "auto":
-        why = "native bf16" if chosen == "bf16" else "no native bf16"
-        note = f"danq: --precision auto: {chosen} on {torch_device.type} ({why})"
     n_threads = set_threads(threads) if set_torch_threads else threads
-    return Runtime(torch_device, chosen, n_threads, resolve_progress(progress), note)
+    return Runtime(torch_device, chosen, n_threads, resolve_progress(progress), precision == "auto")

@@ -100,12 +100,12 @@ def test_auto_is_bf16_only_where_the_hardware_has_it(monkeypatch) -> None:
     assert runtime.resolve_precision(cpu, "int8") == "int8"
 
 
-def test_auto_choice_is_printed(monkeypatch, capsys) -> None:
+def test_auto_choice_is_described(monkeypatch) -> None:
     monkeypatch.setattr(runtime, "cpu_flags", set)
     chosen = runtime.resolve_runtime("cpu", "auto", set_torch_threads=False)
-    assert chosen.precision == "fp32" and not capsys.readouterr().err
-    chosen.announce()
-    assert "--precision auto: fp32 on cpu (no native bf16)" in capsys.readouterr().err
+    assert chosen.precision == "fp32"
+    assert chosen.describe_precision() == "fp32 (auto: no native bf16 on cpu)"
+    assert runtime.resolve_runtime("cpu", "fp32", set_torch_threads=False).describe_precision() == "fp32"
 
 
 def test_precisions_the_device_cannot_run_are_refused() -> None:

@@ -233,9 +233,12 @@ def test_shipped_configs_are_valid(name: str) -> None:
         (lambda c: c["motifs"].update(max_sequences=0), "0 is less than the minimum of 1"),
         (lambda c: c.update(data={"source": "fasta"}), "'train' is a required property"),
         (lambda c: c.update(device="gpu"), "'gpu' does not match"),
+        (lambda c: c["models"]["danq"]["model_args"].update(conv_channels="big"), "'big'"),
+        (lambda c: c["models"]["danq"]["model_args"].update(dense_hidden=0), "minimum of 1"),
+        (lambda c: c["models"]["danq"]["model_args"].update(conv_channel=8), "conv_channel"),
     ],
     ids=["unknown-key", "wrong-type", "unknown-source", "out-of-range", "fasta-without-files",
-         "bad-device"],
+         "bad-device", "model-arg-string", "model-arg-zero", "model-arg-unknown"],
 )
 def test_invalid_config_is_rejected(edit, expected: str) -> None:
     from snakemake.exceptions import WorkflowError

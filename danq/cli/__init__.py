@@ -7,13 +7,20 @@ one-line ``danq <cmd>: error: ...`` message and exit status 1, never a traceback
 
 from __future__ import annotations
 
+import errno
+import os
+import signal
 import sys
+import threading
+import warnings
 from importlib import import_module
+from typing import NoReturn
 
 import click
 
 from danq import __version__
-from danq.errors import DanqError
+from danq.errors import DanqError, DanqWarning
+from danq.io import storage_error
 
 # subcommand -> (module under danq.cli, one-line help shown by `danq --help`)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -58,8 +65,65 @@ def cli() -> None:
     """
 
 
+class Terminated(BaseException):
+    """SIGTERM (what Snakemake, SLURM and ``kill`` send), raised like Ctrl-C so that every
+    ``finally`` runs: temporary files are removed and HDF5 files closed. Not a KeyboardInterrupt,
+    which click would turn into "Aborted!"; not an Exception, which no ``except Exception``
+    may swallow."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _silence_stdout() -> None:
+    """Point file descriptor 1 at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass
+
+
+def reader_closed_pipe() -> NoReturn:
+    """Exit 0 quietly because the reader of stdout closed the pipe (``danq predict x.fa | head``),
+    as head-style tools do (click itself would exit 1)."""
+    _silence_stdout()
+    sys.exit(0)
+
+
+_python_show_warning = warnings.showwarning
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    """danq's own warnings as one line on stderr; others as Python shows them."""
+    if issubclass(category, DanqWarning):
+        click.echo(f"danq: warning: {message}", err=True)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+def _one_line(error: DanqError) -> str:
+    """The message of a DanqError on one line. One raised in a DataLoader worker process comes
+    back wrapped in the worker's traceback; its last line holds the original message."""
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return lines[-1].removeprefix(f"{DanqError.__module__}.{DanqError.__name__}: ")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the CLI, turning user errors into one-line messages."""
+    """Console-script entry point: run the CLI, turning user errors into one-line messages.
+
+    Exit status: 0 success (also when a reader such as ``head`` closes the pipe early), 1 a
+    danq error, 2 a usage error (click), 130 Ctrl-C, 143 SIGTERM.
+    """
+    shown_before = warnings.showwarning
+    warnings.showwarning = _show_warning
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         cli.main(args=argv, prog_name="danq", standalone_mode=False)
     except click.exceptions.Abort:
@@ -69,14 +133,30 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except DanqError as exc:
-        click.echo(f"danq: error: {exc}", err=True)
+        click.echo(f"danq: error: {_one_line(exc)}", err=True)
         sys.exit(1)
-    except BrokenPipeError:  # e.g. `danq predict x.fa | head`
-        sys.stderr.close()
+    except BrokenPipeError:  # e.g. `danq predict x.fa | head -1`: the reader has all it wants
+        _silence_stdout()
         sys.exit(0)
+    except Terminated:
+        click.echo("danq: terminated", err=True)
+        sys.exit(143)
     except KeyboardInterrupt:
         click.echo("danq: interrupted", err=True)
         sys.exit(130)
+    except OSError as exc:  # a file system refused a write the stage did not anticipate
+        if exc.errno == errno.EPIPE:
+            _silence_stdout()
+            sys.exit(0)
+        where = exc.filename if exc.filename is not None else "output"
+        error = storage_error(exc, where, permission=True)
+        message = str(error) if error is not None else f"{where}: {exc.strerror or exc}"
+        click.echo(f"danq: error: {message}", err=True)
+        sys.exit(1)
+    finally:
+        warnings.showwarning = shown_before
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

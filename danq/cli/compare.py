@@ -19,9 +19,16 @@ def command(metrics_a, metrics_b, outdir, labels, plots):
 
     Targets are matched by name; targets that are NaN in either file are left out and counted.
     """
-    from danq.compare import compare
+    from pathlib import Path
 
-    summary = compare(metrics_a, metrics_b, outdir, labels=tuple(labels), plots=plots)
+    from danq.compare import compare
+    from danq.io import output_directory, refuse_overwriting_inputs
+
+    written = [Path(outdir) / name for name in ("comparison.tsv", "comparison.json",
+                                                 "comparison.png", "comparison.svg")]
+    refuse_overwriting_inputs([metrics_a, metrics_b], written)
+    with output_directory(outdir):
+        summary = compare(metrics_a, metrics_b, outdir, labels=tuple(labels), plots=plots)
     a, b = labels
     for row in summary["categories"]:
         click.echo(

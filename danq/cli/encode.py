@@ -27,7 +27,9 @@ def command(fasta, labels, categories, output, length, compression, progress):
     Without --labels the dataset is a prediction set with no targets.
     """
     from danq.encode import encode_fasta
+    from danq.io import refuse_overwriting_inputs
 
+    refuse_overwriting_inputs([fasta, labels, categories], [output])
     summary = encode_fasta(fasta, output, labels, length=length, categories=categories,
                            compression=compression, progress=progress)
     adjusted = f", {summary['n_adjusted']} cropped/padded" if summary["n_adjusted"] else ""

@@ -38,6 +38,24 @@ def command(model, data, from_predictions, outdir, rc_average, batch_size, devic
 
     Targets without positives or negatives in the test set are reported as not scored (NaN).
     """
+    from pathlib import Path
+
+    from danq.io import output_directory, refuse_overwriting_inputs
+
+    written = [Path(outdir) / name for name in ("metrics.tsv", "summary.json", "curves.png",
+                                                 "curves.svg")]
+    if from_predictions is None:
+        written.append(Path(outdir) / "predictions.h5")
+    refuse_overwriting_inputs([model, data, from_predictions], written)
+    with output_directory(outdir):
+        summary = _run(model, data, from_predictions, outdir, rc_average, batch_size, device,
+                       precision, threads, plots, progress)
+    _print_summary(summary, outdir)
+
+
+def _run(model, data, from_predictions, outdir, rc_average, batch_size, device, precision,
+         threads, plots, progress) -> dict:
+    """Evaluate a model on a dataset, or redo the metrics from saved predictions; the summary."""
     from danq.errors import DanqError
 
     if from_predictions is not None:
@@ -55,6 +73,11 @@ def command(model, data, from_predictions, outdir, rc_average, batch_size, devic
             model, data, outdir, rc_average=rc_average, batch_size=batch_size, device=device,
             precision=precision, threads=threads or 0, progress=progress, plots=plots,
         )
+    return summary
+
+
+def _print_summary(summary: dict, outdir: str) -> None:
+    """The one-paragraph result on stderr."""
     overall = summary["overall"]
 
     def fmt(value):
@@ -63,7 +86,7 @@ def command(model, data, from_predictions, outdir, rc_average, batch_size, devic
     click.echo(
         f"danq evaluate: {summary['n_scored']} of {summary['n_targets']} targets scored; median "
         f"ROC AUC {fmt(overall['roc_auc']['median'])}, PR AUC {fmt(overall['pr_auc']['median'])}"
-        f" -> {outdir}",
+        f" -> {outdir} (precision {summary.get('precision', 'fp32')})",
         err=True,
     )
     if summary["n_not_scored"]:

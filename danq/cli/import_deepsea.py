@@ -28,14 +28,21 @@ def command(deepsea_dir, outdir, names, chunk_samples, splits, progress):
     sample's strand (+1 first half, -1 second half) and reverse-complement partner (i <-> i + N/2) are
     recorded. With 919 targets the categories are DeepSEA's: 125 DNase, 690 TF, 104 histone.
     """
+    from pathlib import Path
+
     from danq.import_deepsea import SPLITS, import_deepsea
+    from danq.io import refuse_overwriting_inputs
+
+    chosen = list(splits) or list(SPLITS)
+    inputs = [Path(deepsea_dir) / f"{split}.mat" for split in chosen]
+    refuse_overwriting_inputs([*inputs, names], replaced_dirs=[outdir])
 
     def warn(message: str) -> None:
         click.echo(f"danq: warning: {message}", err=True)
 
     summaries = import_deepsea(
         deepsea_dir, outdir, names=names, chunk_samples=chunk_samples,
-        splits=list(splits) or list(SPLITS), progress=progress, warn=warn,
+        splits=chosen, progress=progress, warn=warn,
     )
     for s in summaries:
         click.echo(

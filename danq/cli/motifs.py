@@ -53,8 +53,10 @@ def command(model, data, outdir, threshold, threshold_fraction, max_sequences, p
     the compiled code is cached on disk (NUMBA_CACHE_DIR, or ~/.cache/danq/numba when the
     memelite install is read-only).
     """
+    from danq.io import refuse_overwriting_inputs
     from danq.motifs import run_motifs
 
+    refuse_overwriting_inputs([model, data], replaced_dirs=[outdir])
     summary = run_motifs(
         model, data, outdir, threshold=threshold, threshold_fraction=threshold_fraction,
         max_sequences=max_sequences, min_sites=min_sites, release=release,

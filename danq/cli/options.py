@@ -27,7 +27,7 @@ inference_precision_option = click.option(
 def threads_option(extra: str = "") -> Callable:
     """``--threads N``: capped at the CPUs this process may use (Snakemake may ask for more)."""
     return click.option(
-        "--threads", type=int, default=None,
+        "--threads", type=click.IntRange(min=0), default=None,
         help=f"CPU threads (default: all the CPUs this process may use; more are capped){extra}.",
     )
 

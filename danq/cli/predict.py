@@ -42,13 +42,30 @@ def command(fasta, model, output, fmt, rc_average, batch_size, genome, device, p
     target. Sequences of another length than the model's are centre-cropped or N-padded
     (the count is reported on stderr).
     """
-    from danq.prediction import predict_fasta
+    import errno
+    import sys
 
-    summary = predict_fasta(
-        fasta, output, model=model, fmt=fmt, rc_average=rc_average, batch_size=batch_size,
-        device=device, precision=precision, threads=threads or 0, progress=progress,
-        genome=genome,
-    )
+    from danq.cli import reader_closed_pipe
+    from danq.errors import DanqError
+    from danq.io import refuse_overwriting_inputs
+    from danq.prediction import DEFAULT_MODEL, predict_fasta
+
+    to_stdout = output is None or output == "-"
+    refuse_overwriting_inputs([fasta, model or DEFAULT_MODEL, genome], [output])
+    if to_stdout and sys.stdout is None:
+        raise DanqError("<stdout>: standard output is closed; write to a file with -o PATH")
+    try:
+        summary = predict_fasta(
+            fasta, output, model=model, fmt=fmt, rc_average=rc_average, batch_size=batch_size,
+            device=device, precision=precision, threads=threads or 0, progress=progress, genome=genome,
+        )
+    except OSError as exc:
+        if not to_stdout or exc.filename is not None:
+            raise
+        if exc.errno == errno.EPIPE:  # the reader (e.g. `head -1`) has all it wants
+            reader_closed_pipe()
+        reason = "no space left on device" if exc.errno == errno.ENOSPC else exc.strerror
+        raise DanqError(f"<stdout>: cannot write ({reason})") from None
     adjusted = ""
     if summary["n_adjusted"]:
         adjusted = (f", {summary['n_adjusted']} centre-cropped/N-padded to "
@@ -56,6 +73,6 @@ def command(fasta, model, output, fmt, rc_average, batch_size, genome, device, p
     where = "stdout" if summary["output"] == "-" else summary["output"]
     click.echo(
         f"danq predict: {summary['n_sequences']} sequences x {summary['n_targets']} targets "
-        f"-> {where} ({summary['format']}){adjusted}",
+        f"-> {where} ({summary['format']}, precision {summary['precision']}){adjusted}",
         err=True,
     )

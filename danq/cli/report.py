@@ -37,12 +37,22 @@ def _pairs(option: str, values: tuple[str, ...]) -> dict[str, str]:
 def command(metrics, histories, tomtom, truth, note, outdir):
     """Summarise a run: AUC per target category, DanQ's wins over DeepSEA, planted motifs
     recovered by each model's filters (TOMTOM q < 0.05), and the training curves."""
+    from pathlib import Path
+
+    from danq.io import output_directory, refuse_overwriting_inputs
     from danq.report import build_report
 
-    summary = build_report(
-        outdir, _pairs("--metrics", metrics), _pairs("--history", histories),
-        _pairs("--tomtom", tomtom), truth, note=note,
-    )
+    metric_paths, history_paths = _pairs("--metrics", metrics), _pairs("--history", histories)
+    tomtom_paths = _pairs("--tomtom", tomtom)
+    if tomtom_paths and truth is None:
+        raise DanqError("--tomtom needs --truth (the `danq simulate` truth.json naming the planted "
+                        "motifs) to measure motif recovery")
+    written = [Path(outdir) / name for name in ("summary.md", "summary.json",
+                                                 "auc_by_category.tsv", "training_curves.png")]
+    inputs = [*metric_paths.values(), *history_paths.values(), *tomtom_paths.values(), truth]
+    refuse_overwriting_inputs(inputs, written)
+    with output_directory(outdir):
+        summary = build_report(outdir, metric_paths, history_paths, tomtom_paths, truth, note=note)
     click.echo(f"wrote {outdir}/summary.md", err=True)
     for goal in summary.get("goals", []):
         click.echo(f"  {goal['goal']}: {goal['measured']} ({'met' if goal['met'] else 'not met'})",

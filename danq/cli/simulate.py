@@ -44,8 +44,12 @@ def command(
     order or spacing) and `combination` (at least k of a set of motifs present). Labels follow
     from the planted instances, with 1 % label noise; truth.json records everything.
     """
-    from danq.simulate import SimulationParams, load_config, params_from_mapping, simulate
+    from danq.io import refuse_overwriting_inputs
+    from danq.simulate import SPLITS, SimulationParams, load_config, params_from_mapping, simulate
 
+    written = [outdir / f"{split}{suffix}" for split in SPLITS for suffix in (".fa", ".labels.tsv")]
+    refuse_overwriting_inputs([config_path], [*written, outdir / "targets.tsv",
+                                              outdir / "truth.json"])
     params = SimulationParams()
     source = "simulate"
     if config_path is not None:

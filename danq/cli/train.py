@@ -70,8 +70,23 @@ def command(model, train_path, valid_path, output_dir, epochs, batch_size, optim
     Defaults are the published settings of each model. Multi-GPU / multi-process:
     `torchrun --nproc_per_node N -m danq train ...`. After a crash, rerun with --resume.
     """
+    from pathlib import Path
+
+    from danq.errors import DanqError
+    from danq.io import refuse_overwriting_inputs
+    from danq.models.validation import check_model_args
     from danq.training import TrainConfig, parse_model_args, train
 
+    if resume and overwrite:
+        raise DanqError("--resume continues the run in OUTPUT_DIR and --overwrite discards it; "
+                        "give one of them")
+    try:
+        check_model_args(parse_model_args(model_arg))
+    except DanqError as error:
+        raise DanqError(f"--model-arg {error}") from None
+    written = [Path(output_dir) / name for name in ("best.pt", "last.pt", "metrics.csv",
+                                                     "train.log")]
+    refuse_overwriting_inputs([train_path, valid_path], written)
     config = TrainConfig(
         model=model, train=train_path, valid=valid_path, output_dir=output_dir, epochs=epochs,
         batch_size=batch_size, optimizer=optimizer, lr=lr, rho=rho, eps=eps, momentum=momentum,

@@ -25,6 +25,7 @@ import h5py
 import numpy as np
 
 from danq.errors import DanqError
+from danq.io import close_h5, create_h5, h5_writes
 
 PREDICTIONS_FORMAT = "danq-predictions"
 PREDICTIONS_FORMAT_VERSION = 1
@@ -142,7 +143,7 @@ class H5PredictionWriter:
         n_targets = len(target_names)
         categories = list(target_categories) if target_categories is not None else [""] * n_targets
         strings = h5py.string_dtype()
-        self._file = h5py.File(path, "w")
+        self._file = create_h5(path)  # a full disk: one-line error, no HDF5 crash
         f = self._file
         f.attrs.update(format=PREDICTIONS_FORMAT, format_version=PREDICTIONS_FORMAT_VERSION)
         for key, value in (attrs or {}).items():
@@ -166,20 +167,20 @@ class H5PredictionWriter:
     def append(self, probs: np.ndarray, names: Sequence[str], labels: np.ndarray | None = None) -> None:
         lo, hi = self.n_rows, self.n_rows + len(names)
         f = self._file
-        f["probabilities"].resize(hi, axis=0)
-        f["probabilities"][lo:hi] = probs
-        if "labels" in f:
-            f["labels"].resize(hi, axis=0)
-            f["labels"][lo:hi] = labels
-        f["names"].resize(hi, axis=0)
-        f["names"][lo:hi] = np.asarray(list(names), dtype=object)
+        with h5_writes(f):  # a full disk becomes a one-line error after this block
+            f["probabilities"].resize(hi, axis=0)
+            f["probabilities"][lo:hi] = probs
+            if "labels" in f:
+                f["labels"].resize(hi, axis=0)
+                f["labels"][lo:hi] = labels
+            f["names"].resize(hi, axis=0)
+            f["names"][lo:hi] = np.asarray(list(names), dtype=object)
         self.n_rows = hi
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.attrs["n_samples"] = self.n_rows
-            self._file.close()
-            self._file = None  # type: ignore[assignment]
+            file, self._file = self._file, None
+            close_h5(file, {"n_samples": self.n_rows})
 
 
 def read_predictions(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -61,9 +61,14 @@ class Architecture:
 
     def build(self, **model_args: Any) -> Any:
         """Construct the model; bad constructor arguments are a one-line DanqError."""
+        from danq.models.validation import check_model_args
+
         try:
+            check_model_args(model_args)
             return self.model_class(**model_args)
-        except (TypeError, ValueError) as error:
+        except DanqError as error:
+            raise DanqError(f"{self.name}: bad model arguments: {error}") from None
+        except (TypeError, ValueError, RuntimeError) as error:
             raise DanqError(f"{self.name}: bad model arguments: {error}") from None
 
 
