@@ -687,6 +687,10 @@ def run_tomtom(
 
     settings = (settings or MatchSettings()).check()
     release = normalise_release(release or DEFAULT_RELEASE)
+    out = Path(outdir).resolve()
+    if out in Path(meme_path).resolve().parents:
+        raise DanqError(f"{meme_path}: lies inside the output directory {outdir}, which is "
+                        "replaced; choose another -o")
     motifs = read_meme(meme_path)
     database = Database.from_jaspar(release)
     queries = {m.name: m.ppm for m in motifs}

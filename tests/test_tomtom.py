@@ -240,6 +240,19 @@ def test_cli_tomtom_bad_input_exits_1_with_one_line(tmp_path):
     assert "not a MEME motif file" in lines[0]
     assert not (tmp_path / "out").exists()
 
+    inside = tmp_path / "run" / "query.meme"
+    inside.parent.mkdir()
+    write_meme(inside, [("m", one_hot("ACGTAC"), 5)])
+    result = CliRunner().invoke(cli_group(), ["tomtom", str(inside), "-o", str(inside.parent)])
+    assert isinstance(result.exception, DanqError) and "inside the output" in str(result.exception)
+    assert inside.exists()
+
+
+def cli_group():
+    from danq.cli import cli
+
+    return cli
+
 
 def test_euclidean_option_uses_memelite_with_per_query_q_values(jaspar):
     index = jaspar.names.index("CTCF")
