@@ -11,8 +11,10 @@ For every first-layer convolution filter of a trained model:
 3. turn counts into probabilities and information content (:func:`pfm_to_ppm`,
    :func:`information_content`) and write them all in MEME format (:func:`write_meme`);
 4. compare every filter with at least ``min_sites`` sites to JASPAR CORE vertebrates with
-   memelite's TOMTOM (:func:`tomtom_against_jaspar`); filters with fewer sites are listed with
-   the status ``too_few_sites`` (or ``no_sites``) instead of being dropped silently;
+   TOMTOM as the DanQ paper ran it (:mod:`danq.tomtom`, shared with ``danq tomtom``): flanks
+   below 0.25 bit trimmed, filters with too little information left reported as
+   ``uninformative``, Pearson column scores, min overlap 5; filters with fewer sites are listed
+   with the status ``too_few_sites`` (or ``no_sites``) instead of being dropped silently;
 5. draw information-content logos with logomaker for the matched filters (:func:`plot_match_logo`,
    :func:`plot_overview`).
 
@@ -22,22 +24,21 @@ For every first-layer convolution filter of a trained model:
     motifs.meme        every filter with at least one site (MEME version 4, with nsites)
     filters.tsv        one row per filter: sites, information content, status, best match, p/E/q
     tomtom.tsv         the best ``top_matches`` JASPAR matches of every tested filter
-    summary.json       counts (filters with sites, tested, matched at E < 0.01 and at q < 0.05),
-                       the JASPAR release and its size, the threshold, the number of sequences
+    summary.json       counts (filters with sites, uninformative, tested, matched at E < 0.01 and
+                       at q < 0.05), the matching settings, the decoy false-match rates, the
+                       JASPAR release and its size, the threshold, the number of sequences
     logos/filter_NNN.png   a matched filter's logo above its best JASPAR motif, aligned
     logos_overview.png     the best matches (by p-value) on one page
 
-TOMTOM statistics. memelite returns, per (filter, JASPAR motif), the p-value of the best
-alignment over both strands (already corrected for trying two strands), the offset, overlap and
-strand. As in the MEME suite's Tomtom, the E-value is ``p × number of database motifs`` and the
-q-value is Benjamini–Hochberg over all the match p-values of the run (every tested filter against
-every database motif), so "q < 0.05" is a false discovery rate over the whole report. A filter
-*matches* when its best E-value is below 0.01 (the DanQ paper's criterion: 163 of 320 DanQ filters).
-memelite's TOMTOM scores columns with the Euclidean distance; the paper's run used Pearson
-correlation, so counts can differ slightly from the paper's even for the same filters.
+TOMTOM statistics (see :mod:`danq.tomtom`): E = p × number of database motifs; q-values are
+computed per filter over that filter's comparisons, as MEME does. A filter *matches* when its best
+E-value is below 0.01 (the DanQ paper's criterion: 163 of 320 DanQ filters). ``summary.json``
+also reports the false-match rate of that criterion on decoys of the tested filters (columns
+shuffled; matrices counted from background-only sites), ``decoys``.
 
-memelite compiles its kernels with numba (about a minute) on first use and caches the machine
-code on disk; :func:`configure_numba_cache` makes sure that cache lands somewhere writable.
+When ``--dist euclidean`` selects memelite's TOMTOM, memelite compiles its kernels with numba
+(about a minute) on first use and caches the machine code on disk; :func:`configure_numba_cache`
+makes sure that cache lands somewhere writable.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ import os
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,16 @@ from danq.errors import DanqError
 from danq.io import atomic_directory
 from danq.jaspar import DEFAULT_RELEASE, load_jaspar, normalise_release
 from danq.plotting import pyplot, save_figure
+from danq.tomtom import (  # noqa: F401  (benjamini_hochberg: part of this module's API)
+    MATCH_COLUMNS,
+    STATUS_UNINFORMATIVE,
+    Database,
+    MatchSettings,
+    benjamini_hochberg,
+    decoy_false_match_rate,
+    information_content,
+    match_motifs,
+)
 
 ACGT = "ACGT"
 
@@ -74,10 +85,7 @@ STATUS_TESTED = "tested"
 STATUS_TOO_FEW = "too_few_sites"
 STATUS_NO_SITES = "no_sites"
 
-TOMTOM_COLUMNS = [
-    "filter", "rank", "target_id", "target_name", "p_value", "e_value", "q_value",
-    "offset", "strand", "overlap", "score",
-]
+TOMTOM_COLUMNS = ["filter", *MATCH_COLUMNS]
 
 
 # --------------------------------------------------------------------------------------------
@@ -326,14 +334,6 @@ def pfm_to_ppm(pfm: np.ndarray, pseudocount: float = 0.0) -> np.ndarray:
     return ppm
 
 
-def information_content(ppm: np.ndarray) -> np.ndarray:
-    """Bits per position, ``2 + Σ p log2 p`` against a uniform background: shape (…, k)."""
-    p = np.asarray(ppm, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        plogp = np.where(p > 0, p * np.log2(np.where(p > 0, p, 1.0)), 0.0)
-    return 2.0 + plogp.sum(axis=-2)
-
-
 @dataclass
 class FilterMotif:
     """One filter's motif: ``pfm`` (4, k) counts in ACGT order from ``nsites`` sequences."""
@@ -388,45 +388,7 @@ def write_meme(path: str | os.PathLike[str], motifs: Sequence[tuple[str, np.ndar
 
 
 # --------------------------------------------------------------------------------------------
-# TOMTOM against JASPAR
-
-
-def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
-    """Benjamini–Hochberg q-values along the last axis (monotone, capped at 1)."""
-    p = np.asarray(p_values, dtype=np.float64)
-    m = p.shape[-1]
-    order = np.argsort(p, axis=-1, kind="stable")
-    ranked = np.take_along_axis(p, order, axis=-1) * m / np.arange(1, m + 1)
-    ranked = np.minimum.accumulate(ranked[..., ::-1], axis=-1)[..., ::-1]
-    q = np.empty_like(p)
-    np.put_along_axis(q, order, np.minimum(ranked, 1.0), axis=-1)
-    return q
-
-
-def run_tomtom(
-    queries: Sequence[np.ndarray], targets: Sequence[np.ndarray], threads: int | None = None
-) -> dict[str, np.ndarray]:
-    """memelite's TOMTOM of every query against every target, both strands.
-
-    Returns arrays of shape (n_queries, n_targets): ``p_value`` (best alignment, two strands),
-    ``score``, ``offset`` (query column j aligns with target column j + offset, the target
-    reverse-complemented first when the strand is ``-``), ``overlap`` and ``strand`` ("+"/"-").
-    """
-    configure_numba_cache()
-    import memelite
-
-    # float64 C-ordered inputs always: numba compiles (and caches) one kernel per dtype/layout.
-    qs = [np.ascontiguousarray(q, dtype=np.float64) for q in queries]
-    ts = [np.ascontiguousarray(t, dtype=np.float64) for t in targets]
-    n_jobs = -1 if not threads else int(threads)
-    p, score, offset, overlap, strand = memelite.tomtom(qs, ts, n_jobs=n_jobs)
-    return {
-        "p_value": np.clip(p, 0.0, 1.0),
-        "score": score,
-        "offset": offset.astype(np.int64),
-        "overlap": overlap.astype(np.int64),
-        "strand": np.where(strand > 0.5, "-", "+"),
-    }
+# TOMTOM against JASPAR (the comparison itself lives in danq.tomtom, shared with `danq tomtom`)
 
 
 def tomtom_against_jaspar(
@@ -435,6 +397,7 @@ def tomtom_against_jaspar(
     *,
     top: int = DEFAULT_TOP_MATCHES,
     threads: int | None = None,
+    settings: MatchSettings | None = None,
 ) -> tuple[Any, int]:
     """Compare probability matrices to JASPAR CORE vertebrates; return each query's best matches.
 
@@ -446,43 +409,23 @@ def tomtom_against_jaspar(
         A pyjaspar release (``JASPAR2016`` reproduces the DanQ paper's database).
     top
         How many matches (lowest p-value first) to keep per query.
+    settings
+        Distance, trimming and information filter (:class:`danq.tomtom.MatchSettings`; default:
+        Pearson TOMTOM, min overlap 5, flanks trimmed); ``top`` overrides its ``top``.
 
     Returns
     -------
     matches : pandas.DataFrame
         Columns ``filter, rank, target_id, target_name, p_value, e_value, q_value, offset,
-        strand, overlap, score``; ``rank`` 1 is the best match. E = p × database size;
-        q = Benjamini–Hochberg over all (query, database motif) p-values of this call.
+        strand, overlap, score`` for every informative query; ``rank`` 1 is the best match.
+        E = p × database size; q per query (see :mod:`danq.tomtom`).
     n_database : int
         Number of JASPAR motifs compared against.
     """
-    import pandas as pd
-
-    database = load_jaspar(release)
-    if top < 1:
-        raise DanqError(f"--top-matches {top}: must be at least 1")
-    names = list(queries)
-    if not names:
-        return pd.DataFrame(columns=TOMTOM_COLUMNS), len(database)
-    result = run_tomtom(
-        [queries[name] for name in names], [pfm_to_ppm(m.pfm) for m in database], threads
-    )
-    p = result["p_value"]
-    e = p * len(database)
-    q = benjamini_hochberg(p.ravel()).reshape(p.shape)
-    rows = []
-    for i, name in enumerate(names):
-        # lowest p first; among equal p-values the higher alignment score first
-        order = np.lexsort((-result["score"][i], p[i]))[:top]
-        for rank, j in enumerate(order, start=1):
-            rows.append({
-                "filter": name, "rank": rank,
-                "target_id": database[j].matrix_id, "target_name": database[j].name,
-                "p_value": p[i, j], "e_value": e[i, j], "q_value": q[i, j],
-                "offset": int(result["offset"][i, j]), "strand": result["strand"][i, j],
-                "overlap": int(result["overlap"][i, j]), "score": float(result["score"][i, j]),
-            })
-    return pd.DataFrame(rows, columns=TOMTOM_COLUMNS), len(database)
+    settings = replace(settings or MatchSettings(), top=top).check()
+    database = Database.from_jaspar(release)
+    result = match_motifs(queries, database, settings, name_column="filter", threads=threads)
+    return result.matches, len(database)
 
 
 # --------------------------------------------------------------------------------------------
@@ -602,12 +545,18 @@ def extract_motifs(
 
 
 def filter_table(
-    motifs: Sequence[FilterMotif], matches: Any, min_sites: int, evalue_threshold: float
+    motifs: Sequence[FilterMotif], compared: Any, min_sites: int, evalue_threshold: float
 ) -> Any:
-    """One row per filter: sites, information content, status and its best JASPAR match."""
+    """One row per filter: sites, information content, trimming, status and its best match.
+
+    ``compared`` is the ``queries`` table of :func:`danq.tomtom.match_motifs` for the filters
+    with at least ``min_sites`` sites (column ``filter`` = the filter's name). Status: ``no_sites``,
+    ``too_few_sites``, ``uninformative`` (too little information after trimming: not compared)
+    or ``tested``.
+    """
     import pandas as pd
 
-    best = matches[matches["rank"] == 1].set_index("filter") if len(matches) else None
+    by_name = compared.set_index("filter") if len(compared) else None
     rows = []
     for motif in motifs:
         status = (
@@ -619,13 +568,15 @@ def filter_table(
             "max_activation": motif.max_activation, "site_threshold": motif.site_threshold,
             "information_content": round(motif.information_content, 4), "status": status,
         }
-        hit = best.loc[motif.name] if best is not None and motif.name in best.index else None
-        for column in ("target_id", "target_name", "p_value", "e_value", "q_value",
+        hit = by_name.loc[motif.name] if by_name is not None and motif.name in by_name.index else None
+        if hit is not None:
+            row["status"] = hit["status"]
+        for column in ("trim_start", "trim_stop", "trimmed_information_content",
+                       "best_target_id", "best_target_name", "p_value", "e_value", "q_value",
                        "offset", "strand", "overlap"):
-            row[f"best_{column}" if column.startswith("target") else column] = (
-                hit[column] if hit is not None else None
-            )
-        row["matched"] = bool(hit is not None and hit["e_value"] < evalue_threshold)
+            row[column] = hit[column] if hit is not None else None
+        e_value = row["e_value"]
+        row["matched"] = bool(e_value is not None and float(e_value) < evalue_threshold)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -657,6 +608,8 @@ def run_motifs(
     release: str = DEFAULT_RELEASE,
     top_matches: int = DEFAULT_TOP_MATCHES,
     evalue_threshold: float = EVALUE_THRESHOLD,
+    match_settings: MatchSettings | None = None,
+    decoys: bool = True,
     positives_of: str | None = None,
     logos: bool = True,
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -665,6 +618,12 @@ def run_motifs(
     seed: int = 0,
 ) -> dict[str, Any]:
     """``danq motifs``: extract, write, compare and draw every first-layer filter's motif.
+
+    ``match_settings`` (distance, trimming, information filter; default Pearson TOMTOM as the
+    paper ran it, flanks trimmed) is shared with ``danq tomtom``; ``top_matches`` and
+    ``evalue_threshold`` override its ``top`` and ``evalue_threshold``. With ``decoys`` the
+    summary also reports the false-match rate of the same criterion on shuffled-column and
+    background-only decoys of the tested filters (:func:`danq.tomtom.decoy_false_match_rate`).
 
     Returns the summary written to ``summary.json`` (see the module docstring for the files).
     """
@@ -678,6 +637,8 @@ def run_motifs(
     if batch_size < 1:
         raise DanqError(f"--batch-size {batch_size}: must be at least 1")
     check_motif_options(evalue_threshold, threshold_fraction, max_sequences, top_matches)
+    settings = replace(match_settings or MatchSettings(), top=top_matches,
+                       evalue_threshold=evalue_threshold).check()
     release = normalise_release(release)
     runtime = resolve_runtime(device, threads=threads)
     n_threads = runtime.threads
@@ -697,10 +658,10 @@ def run_motifs(
     )
     scan_seconds = time.monotonic() - started
     tested = {m.name: m.ppm for m in motifs if m.nsites >= min_sites}
-    matches, n_database = tomtom_against_jaspar(
-        tested, release, top=top_matches, threads=n_threads
-    )
-    table = filter_table(motifs, matches, min_sites, evalue_threshold)
+    database = Database.from_jaspar(release)
+    result = match_motifs(tested, database, settings, name_column="filter", threads=n_threads)
+    matches = result.matches
+    table = filter_table(motifs, result.queries, min_sites, evalue_threshold)
     summary = {
         "model": str(model_file), "data": str(data_path), "arch": model.info.arch,
         "n_sequences": int(len(tokens)), "sequence_length": int(tokens.shape[1]),
@@ -710,17 +671,23 @@ def run_motifs(
         "n_with_sites": int(sum(m.nsites > 0 for m in motifs)),
         "n_too_few_sites": int((table["status"] == STATUS_TOO_FEW).sum()),
         "n_no_sites": int((table["status"] == STATUS_NO_SITES).sum()),
-        "n_tested": len(tested),
+        "n_uninformative": int((table["status"] == STATUS_UNINFORMATIVE).sum()),
+        "n_tested": int((table["status"] == STATUS_TESTED).sum()),
         "release": release, "collection": "CORE", "tax_group": "vertebrates",
-        "n_database_motifs": n_database,
-        "evalue_threshold": evalue_threshold, "qvalue_threshold": QVALUE_THRESHOLD,
-        "n_matched_evalue": int((table["e_value"].astype(float) < evalue_threshold).sum()),
+        "n_database_motifs": len(database), **settings.as_dict(),
+        "qvalue_threshold": QVALUE_THRESHOLD,
+        "n_matched_evalue": int(table["matched"].sum()),
         "n_matched_qvalue": int((table["q_value"].astype(float) < QVALUE_THRESHOLD).sum()),
         "n_distinct_jaspar_matched": int(
             table.loc[table["matched"], "best_target_id"].nunique()
         ),
         "scan_seconds": round(scan_seconds, 2),
     }
+    if decoys:
+        summary["decoys"] = decoy_false_match_rate(
+            tested, {m.name: m.nsites for m in motifs}, database, settings, seed=seed,
+            threads=n_threads,
+        )
     with atomic_directory(outdir) as tmp:
         write_meme(tmp / "motifs.meme", [(m.name, m.ppm, m.nsites) for m in motifs if m.nsites])
         table.to_csv(tmp / "filters.tsv", sep="\t", index=False, float_format="%.6g")

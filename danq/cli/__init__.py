@@ -33,6 +33,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "compare": ("compare", "Compare two evaluations target by target (the DanQ paper's figure)."),
     "predict": ("predict", "Predict chromatin features for the sequences of a FASTA file."),
     "motifs": ("motifs", "Turn first-layer filters into motifs and match them to JASPAR."),
+    "tomtom": ("tomtom", "Compare the motifs of a MEME file to JASPAR with TOMTOM."),
     "report": ("report", "Summarise a workflow run: model comparison, motif recovery, curves."),
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from danq.cli.options import device_option, threads_option
+from danq.cli.tomtom import matching_options
 
 
 @click.command(name="motifs", context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,6 +34,7 @@ from danq.cli.options import device_option, threads_option
               help="Matches per filter written to tomtom.tsv.")
 @click.option("--evalue", "evalue_threshold", type=float, default=0.01, show_default=True,
               help="A filter matches when its best E-value is below this (the paper's 0.01).")
+@matching_options
 @click.option("--logos/--no-logos", default=True, show_default=True,
               help="Draw logos/filter_NNN.png per matched filter and logos_overview.png.")
 @click.option("--batch-size", type=int, default=256, show_default=True)
@@ -41,34 +43,44 @@ from danq.cli.options import device_option, threads_option
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed for the choice of HDF5 chunks.")
 def command(model, data, outdir, threshold, threshold_fraction, max_sequences, positives_of,
-            min_sites, release, top_matches, evalue_threshold, logos, batch_size, device, threads,
-            seed):
+            min_sites, release, top_matches, evalue_threshold, dist, min_overlap, trim_bits,
+            min_bits, min_width, decoys, logos, batch_size, device, threads, seed):
     """Turn each first-layer filter into a motif and match it to JASPAR CORE vertebrates.
 
     Each sequence's best window per filter is kept when its activation passes the threshold;
     the kept windows make the filter's position frequency matrix. Writes motifs.meme,
     filters.tsv, tomtom.tsv, summary.json and logos to OUTPUT.
 
-    The first TOMTOM call in an environment compiles memelite's kernels (about a minute);
-    the compiled code is cached on disk (NUMBA_CACHE_DIR, or ~/.cache/danq/numba when the
+    Filters are compared as `danq tomtom` compares motifs: flanks trimmed, uninformative
+    filters reported and not compared, Pearson TOMTOM (min overlap 5) by default.
+
+    With --dist euclidean, the first call in an environment compiles memelite's kernels (about
+    a minute); the compiled code is cached on disk (NUMBA_CACHE_DIR, or ~/.cache/danq/numba when the
     memelite install is read-only).
     """
     from danq.io import refuse_overwriting_inputs
     from danq.motifs import run_motifs
+    from danq.tomtom import MatchSettings
 
     refuse_overwriting_inputs([model, data], replaced_dirs=[outdir])
+    settings = MatchSettings(dist=dist, min_overlap=min_overlap, trim_bits=trim_bits,
+                             min_bits=min_bits, min_width=min_width)
     summary = run_motifs(
         model, data, outdir, threshold=threshold, threshold_fraction=threshold_fraction,
         max_sequences=max_sequences, min_sites=min_sites, release=release,
         top_matches=top_matches, evalue_threshold=evalue_threshold, positives_of=positives_of,
-        logos=logos, batch_size=batch_size, device=device, threads=threads, seed=seed,
+        match_settings=settings, decoys=decoys, logos=logos, batch_size=batch_size,
+        device=device, threads=threads, seed=seed,
     )
     click.echo(
         f"{outdir}: {summary['n_filters']} filters, {summary['n_with_sites']} with sites, "
-        f"{summary['n_tested']} with >= {summary['min_sites']} sites compared to "
+        f"{summary['n_tested']} with >= {summary['min_sites']} sites and enough information "
+        f"compared to "
         f"{summary['n_database_motifs']} {summary['release']} motifs; "
         f"{summary['n_matched_evalue']} match at E < {summary['evalue_threshold']:g}, "
         f"{summary['n_matched_qvalue']} at q < {summary['qvalue_threshold']:g} "
-        f"({summary['n_sequences']} sequences scanned)",
+        f"({summary['n_sequences']} sequences scanned)"
+        + (f"; decoy false-match rate {summary['decoys']['all']['rate']:.1%}"
+           if summary.get("decoys") and summary["decoys"]["all"]["rate"] is not None else ""),
         err=True,
     )

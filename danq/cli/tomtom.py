@@ -1,0 +1,84 @@
+"""`danq tomtom`: compare the motifs of any MEME file to JASPAR, as `danq motifs` compares filters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+
+from danq.cli.options import threads_option
+from danq.tomtom import (
+    DEFAULT_MIN_BITS,
+    DEFAULT_MIN_OVERLAP,
+    DEFAULT_MIN_WIDTH,
+    DEFAULT_TRIM_BITS,
+    DISTANCES,
+)
+
+
+def matching_options(func: Callable) -> Callable:
+    """``--dist --min-overlap --trim-bits --min-bits --min-width --decoys``: shared by
+    `danq tomtom` and `danq motifs`, so both compare motifs the same way."""
+    options = [
+        click.option("--dist", type=click.Choice(DISTANCES), default="pearson", show_default=True,
+                     help="Column score: pearson (TOMTOM as the DanQ paper ran it) or euclidean "
+                          "(memelite's TOMTOM)."),
+        click.option("--min-overlap", type=int, default=DEFAULT_MIN_OVERLAP, show_default=True,
+                     help="Aligned columns an offset needs (the paper's -min-overlap 5)."),
+        click.option("--trim-bits", type=float, default=DEFAULT_TRIM_BITS, show_default=True,
+                     help="Trim flank columns with less information than this (bits); 0: no "
+                          "trimming."),
+        click.option("--min-bits", type=float, default=DEFAULT_MIN_BITS, show_default=True,
+                     help="A motif with less information after trimming is 'uninformative' and "
+                          "not compared."),
+        click.option("--min-width", type=int, default=DEFAULT_MIN_WIDTH, show_default=True,
+                     help="A motif narrower than this after trimming is 'uninformative'."),
+        click.option("--decoys/--no-decoys", default=True, show_default=True,
+                     help="Measure the false-match rate on shuffled-column and background-only "
+                          "decoys of the motifs (summary.json)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.command(name="tomtom", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("motifs", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
+              help="Output directory (replaced atomically).")
+@click.option("--release", default="JASPAR2024", show_default=True,
+              help="JASPAR release of CORE vertebrates (JASPAR2016 is the DanQ paper's database).")
+@click.option("--evalue", "evalue_threshold", type=float, default=0.01, show_default=True,
+              help="A motif matches when its best E-value is below this (the paper's 0.01).")
+@click.option("--top-matches", type=int, default=5, show_default=True,
+              help="Matches per motif written to tomtom.tsv.")
+@matching_options
+@threads_option(", for memelite's TOMTOM (--dist euclidean)")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the decoys.")
+def command(motifs, outdir, release, evalue_threshold, top_matches, dist, min_overlap, trim_bits,
+            min_bits, min_width, decoys, threads, seed):
+    """Compare the motifs of a MEME file to JASPAR CORE vertebrates with TOMTOM.
+
+    Low-information flanks are trimmed and motifs with too little information left are reported
+    as uninformative; the rest are compared with TOMTOM's statistics (Pearson column scores,
+    E = p × database size, q per motif). Writes tomtom.tsv (the columns of `danq motifs`, with
+    `query` for `filter`), queries.tsv and summary.json (with the decoy false-match rate) to
+    OUTPUT.
+    """
+    from danq.tomtom import MatchSettings, run_tomtom
+
+    settings = MatchSettings(
+        dist=dist, min_overlap=min_overlap, trim_bits=trim_bits, min_bits=min_bits,
+        min_width=min_width, evalue_threshold=evalue_threshold, top=top_matches,
+    )
+    summary = run_tomtom(motifs, outdir, release=release, settings=settings, decoys=decoys,
+                         seed=seed, threads=threads)
+    message = (
+        f"{outdir}: {summary['n_motifs']} motifs, {summary['n_uninformative']} uninformative, "
+        f"{summary['n_informative']} compared to {summary['n_database_motifs']} "
+        f"{summary['release']} motifs; {summary['n_matched']} match at E < {evalue_threshold:g}"
+    )
+    if "decoys" in summary:
+        rate = summary["decoys"]["all"]["rate"]
+        message += f"; decoy false-match rate {rate:.1%}" if rate is not None else ""
+    click.echo(message, err=True)
