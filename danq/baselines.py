@@ -22,6 +22,11 @@ from ``truth.json`` (and, for the PWM scan, the test sequences):
   combination (a PWM-scan presence score). On single targets it is the ceiling a motif detector can
   reach when chance sites in the background are labelled 0 (issue 11.4).
 
+PR AUC is average precision; for the baselines it is :func:`tie_averaged_precision` (the
+expectation over random orders of tied scores), because scikit-learn's value for a 0/1 score is
+below what a model that ranks the same blocks in random order gets by chance. Models keep
+scikit-learn's value, as in ``danq evaluate``. ROC AUC already counts ties as one half.
+
 Every score (baselines and each model's ``danq evaluate`` ``predictions.h5``) is scored against the
 labels as written (``noisy``: the test labels carry the simulation's label noise) and against the
 clean labels (the written labels with every flip recorded in truth.json undone).
@@ -249,6 +254,49 @@ def pwm_scan_scores(tokens: np.ndarray, truth: SplitTruth) -> np.ndarray:
     return scores
 
 
+def tie_averaged_precision(labels: np.ndarray, scores: np.ndarray) -> float:
+    """Average precision expected when tied scores are put in a uniformly random order.
+
+    scikit-learn's average precision scores a block of tied samples at the block's final
+    precision, which any continuous score that orders the block at random beats on average; a
+    0/1 baseline would then be "beaten" by chance. Here a positive inside a block of ``n`` tied
+    samples holding ``p`` positives, after ``m`` higher-ranked samples of which ``q`` are positive,
+    has expected precision ``mean over y = 0..n-1 of (q + 1 + y (p - 1) / (n - 1)) / (m + 1 + y)``
+    (``y`` block members ranked before it, of which ``y (p - 1) / (n - 1)`` are positive on
+    average). Without ties this equals scikit-learn's average precision. NaN without positives.
+    """
+    y = np.asarray(labels).astype(bool)
+    s = np.asarray(scores, dtype=np.float64)
+    total = int(y.sum())
+    if total == 0:
+        return float("nan")
+    values, inverse = np.unique(-s, return_inverse=True)
+    sizes = np.bincount(inverse, minlength=len(values))
+    positives = np.bincount(inverse, weights=y, minlength=len(values))
+    before = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    pos_before = np.concatenate([[0.0], np.cumsum(positives)[:-1]])
+    result = 0.0
+    for n, p, m, q in zip(sizes.tolist(), positives.tolist(), before.tolist(),
+                          pos_before.tolist(), strict=True):
+        if p == 0:
+            continue
+        ahead = np.arange(n, dtype=np.float64)
+        share = (p - 1) / (n - 1) if n > 1 else 0.0
+        result += p * float(np.mean((q + 1 + ahead * share) / (m + 1 + ahead)))
+    return result / total
+
+
+def score_baseline(scores: np.ndarray, labels: np.ndarray, truth: SplitTruth) -> pd.DataFrame:
+    """Per-target metrics of a baseline (``danq evaluate``'s columns), PR AUC tie-averaged."""
+    from danq.evaluate import score_targets
+
+    metrics = score_targets(scores, labels, truth.target_names, truth.categories)
+    for t in range(scores.shape[1]):
+        if not np.isnan(metrics.at[t, "pr_auc"]):
+            metrics.at[t, "pr_auc"] = tie_averaged_precision(labels[:, t], scores[:, t])
+    return metrics
+
+
 # --------------------------------------------------------------------------------------------------
 # Breakdown by kind of negative
 # --------------------------------------------------------------------------------------------------
@@ -390,7 +438,10 @@ def run_baselines(
         folder.mkdir(exist_ok=True)
         summary["sources"][source] = {}
         for label_set, labels in (("noisy", noisy), ("clean", clean)):
-            metrics = score_targets(score, labels, truth.target_names, truth.categories)
+            if source in BASELINES:
+                metrics = score_baseline(score, labels, truth)
+            else:
+                metrics = score_targets(score, labels, truth.target_names, truth.categories)
             name = "metrics.tsv" if label_set == "noisy" else "metrics_clean.tsv"
             write_metrics(metrics, folder / name)
             long_metrics.append(metrics.assign(source=source, labels=label_set))

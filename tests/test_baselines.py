@@ -135,17 +135,26 @@ def test_scores_and_aucs_on_a_hand_made_case(tmp_path: Path) -> None:
     assert list(metrics.columns) == ["target", "category", "n_pos", "n_neg", "roc_auc", "pr_auc"]
     oracle = metrics.set_index("target")
     # single_A: noisy labels 1,1,1,1,0,0; oracle 1,1,1,1,1,0. ROC: each positive ties s4 (0.5)
-    # and beats s5 (1): 6/8. AP: at score 1, 4 of 5 are positive, recall 1: 0.8.
+    # and beats s5 (1): 6/8. PR AUC over the 5 equally likely ranks k of s4 inside the tied
+    # block (mean precision at the 4 positives): k=1: (1/2+2/3+3/4+4/5)/4, k=2: (1+2/3+3/4+4/5)/4,
+    # k=3: (1+1+3/4+4/5)/4, k=4: (1+1+1+4/5)/4, k=5: 1.
     assert oracle.loc["single_A", "roc_auc"] == pytest.approx(0.75)
-    assert oracle.loc["single_A", "pr_auc"] == pytest.approx(0.8)
-    # grammar_AB: noisy 1,1,1,0,0,0; oracle 1,1,0,0,0,0. ROC (6 + 1.5) / 9; AP 2/3 * 1 + 1/3 * 0.5.
+    ranks = [(1 / 2 + 2 / 3 + 3 / 4 + 4 / 5) / 4, (1 + 2 / 3 + 3 / 4 + 4 / 5) / 4,
+             (2 + 3 / 4 + 4 / 5) / 4, (3 + 4 / 5) / 4, 1.0]
+    assert oracle.loc["single_A", "pr_auc"] == pytest.approx(np.mean(ranks))
+    # grammar_AB: noisy 1,1,1,0,0,0; oracle 1,1,0,0,0,0. ROC (6 + 1.5) / 9. PR: s0, s1 first
+    # (precision 1); s2 is at rank 3..6 of the 0 block with equal chance: precision 3/3..3/6.
     assert oracle.loc["grammar_AB", "roc_auc"] == pytest.approx(7.5 / 9)
-    assert oracle.loc["grammar_AB", "pr_auc"] == pytest.approx(2 / 3 + 1 / 6)
+    assert oracle.loc["grammar_AB", "pr_auc"] == pytest.approx(
+        (2 + np.mean([3 / 3, 3 / 4, 3 / 5, 3 / 6])) / 3)
     presence = pd.read_csv(tmp_path / "out" / "presence" / "metrics_clean.tsv", sep="\t")
     presence = presence.set_index("target")
-    # Presence vs clean grammar labels 1,1,0,0,0,0 with scores 1,1,1,1,0,0: ROC 6/8, AP 2/4.
+    # Presence vs clean grammar labels 1,1,0,0,0,0 with scores 1,1,1,1,0,0: ROC 6/8. PR: the
+    # two positives take ranks (i, j) of the tied four, 6 pairs equally likely: (1/i + 2/j) / 2.
     assert presence.loc["grammar_AB", "roc_auc"] == pytest.approx(0.75)
-    assert presence.loc["grammar_AB", "pr_auc"] == pytest.approx(0.5)
+    pairs = [(i, j) for i in range(1, 5) for j in range(i + 1, 5)]
+    assert presence.loc["grammar_AB", "pr_auc"] == pytest.approx(
+        np.mean([(1 / i + 2 / j) / 2 for i, j in pairs]))
     assert summary["sources"]["oracle"]["clean"]["targets"]["grammar_AB"]["pr_auc"] == 1.0
 
     decoys = decoy_breakdown(scores["presence"], clean, truth).set_index("kind")
@@ -157,6 +166,23 @@ def test_scores_and_aucs_on_a_hand_made_case(tmp_path: Path) -> None:
     assert decoys.loc["one_motif", "roc_auc_vs_positives"] == 1.0
     assert decoys.loc["none", "roc_auc_vs_positives"] == 1.0
     assert "close" not in decoys.index  # no such sequence: no row
+
+
+def test_tie_averaged_precision_matches_scikit_learn_without_ties_and_random_orders_with() -> None:
+    from sklearn.metrics import average_precision_score
+
+    from danq.baselines import tie_averaged_precision
+
+    rng = np.random.default_rng(0)
+    labels = rng.random(300) < 0.2
+    continuous = rng.random(300) + labels * 0.3
+    assert tie_averaged_precision(labels, continuous) == pytest.approx(
+        average_precision_score(labels, continuous))
+    binary = (continuous > 0.6).astype(float)
+    shuffled = [average_precision_score(labels, binary + rng.random(300) * 1e-6)
+                for _ in range(400)]
+    assert tie_averaged_precision(labels, binary) == pytest.approx(np.mean(shuffled), abs=5e-3)
+    assert tie_averaged_precision(labels, binary) > average_precision_score(labels, binary)
 
 
 def test_model_predictions_are_scored_in_truth_order(tmp_path: Path) -> None:
@@ -198,25 +224,28 @@ def test_truth_from_another_simulation_is_rejected(tmp_path: Path) -> None:
 
 
 def test_cli_on_a_small_simulation(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from danq.cli import cli
     from danq.simulate import simulate
 
     simulate(tmp_path / "sim", seed=3, n_train=0, n_valid=0, n_test=400, length=500)
-    code = "from danq.cli import main; import sys; main(sys.argv[1:])"
-    run = [sys.executable, "-c", code]
-    subprocess.run([*run, "encode", str(tmp_path / "sim/test.fa"), "--labels",
-                    str(tmp_path / "sim/test.labels.tsv"), "-o", str(tmp_path / "test.h5"),
-                    "--no-progress"], check=True, capture_output=True, timeout=120)
-    proc = subprocess.run([*run, "baselines", "--truth", str(tmp_path / "sim/truth.json"),
-                           "--data", str(tmp_path / "test.h5"), "-o", str(tmp_path / "out")],
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
+    runner = CliRunner()
+    encoded = runner.invoke(cli, ["encode", str(tmp_path / "sim/test.fa"), "--labels",
+                                  str(tmp_path / "sim/test.labels.tsv"), "-o",
+                                  str(tmp_path / "test.h5"), "--no-progress"])
+    assert encoded.exit_code == 0, encoded.output
+    result = runner.invoke(cli, ["baselines", "--truth", str(tmp_path / "sim/truth.json"),
+                                 "--data", str(tmp_path / "test.h5"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
     long = pd.read_csv(tmp_path / "out" / "all_metrics.tsv", sep="\t")
     noisy = long[long["labels"] == "noisy"].set_index(["source", "target"])
     grammar = [t for t in long["target"].unique() if t.startswith("grammar_")]
     for target in grammar:  # the oracle knows the grammar; presence cannot
         assert noisy.loc[("oracle", target), "pr_auc"] > noisy.loc[("presence", target), "pr_auc"] + 0.2
-    bad = subprocess.run([*run, "baselines", "--truth", str(tmp_path / "missing.json"),
-                          "--data", str(tmp_path / "test.h5"), "-o", str(tmp_path / "o2")],
-                         capture_output=True, text=True, timeout=60)
+    code = "from danq.cli import main; import sys; main(sys.argv[1:])"
+    bad = subprocess.run([sys.executable, "-c", code, "baselines", "--truth",
+                          str(tmp_path / "missing.json"), "--data", str(tmp_path / "test.h5"),
+                          "-o", str(tmp_path / "o2")], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and bad.stderr.startswith("danq: error: ")
     assert len(bad.stderr.strip().splitlines()) == 1
