@@ -116,6 +116,18 @@ def test_best_log_odds_scans_both_strands_by_hand() -> None:
                                [3 * HI, 3 * HI, HI + 2 * LO])
 
 
+def test_pwm_scan_gives_a_sequence_and_its_reverse_complement_the_same_score() -> None:
+    from danq.baselines import best_log_odds, log_odds_matrix
+    from danq.encoders import reverse_complement_tokens
+
+    rng = np.random.default_rng(1)
+    pfm = rng.integers(0, 20, size=(4, 9))
+    lo = log_odds_matrix(pfm, np.array([0.3, 0.2, 0.2, 0.3]))
+    tokens = rng.integers(0, 4, size=(50, 40)).astype(np.uint8)
+    np.testing.assert_allclose(best_log_odds(tokens, lo),
+                               best_log_odds(reverse_complement_tokens(tokens), lo))
+
+
 def test_scores_and_aucs_on_a_hand_made_case(tmp_path: Path) -> None:
     from danq.baselines import compute_baselines, decoy_breakdown, run_baselines
 
