@@ -387,7 +387,7 @@ def _read_model(label: str, path: str | os.PathLike[str], truth: SplitTruth) -> 
 
     pred = read_predictions(path)
     if list(pred["target_names"]) != truth.target_names:
-        raise DanqError(f"{path}: targets differ from {truth.path}'s")
+        raise DanqError(f"{path}: targets of model {label} differ from {truth.path}'s")
     row = {name: i for i, name in enumerate(pred["names"])}
     missing = [n for n in truth.names if n not in row]
     if missing:
@@ -512,8 +512,7 @@ def _write_tsv(frame: pd.DataFrame, path: Path) -> None:
 
 def read_all_metrics(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read ``all_metrics.tsv`` (the long table over sources and label sets)."""
-    frame = _read_tsv(path, ("source", "labels", "target", "category", "roc_auc", "pr_auc"))
-    return frame
+    return _read_tsv(path, ("source", "labels", "target", "category", "roc_auc", "pr_auc"))
 
 
 def read_decoys(path: str | os.PathLike[str]) -> pd.DataFrame:
