@@ -376,6 +376,10 @@ def render_markdown(summary: Mapping[str, Any], table: Any) -> str:
         lines.append("")
         lines += [f"> {note}" for note in width_confound_note(recovery)]
         lines.append("")
+    if summary.get("baselines"):
+        from danq.report_baselines import render_baselines
+
+        lines += render_baselines(summary["baselines"])
     goals = summary.get("goals") or []
     if goals:
         lines += ["## Goals of the synthetic benchmark", "", "| goal | measured | met |",
@@ -405,6 +409,7 @@ def build_report(
     tomtom: Mapping[str, str | os.PathLike[str]] | None = None,
     truth: str | os.PathLike[str] | None = None,
     note: str = "",
+    baselines: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Write summary.md, summary.json, auc_by_category.tsv and training_curves.png to ``outdir``.
 
@@ -423,6 +428,10 @@ def build_report(
         ``danq simulate`` truth.json naming the planted motifs.
     note
         A sentence shown at the top of the summary (e.g. why the layer sizes are reduced).
+    baselines
+        A ``danq baselines`` output folder: oracle ceiling, presence-only and PWM-scan baselines
+        beside each model, noisy and clean labels, decoy breakdown (:mod:`danq.report_baselines`);
+        its "learned grammar" count replaces the head-to-head grammar goal.
 
     Returns
     -------
@@ -463,6 +472,15 @@ def build_report(
         summary["motif_evalue_threshold"] = EVALUE_THRESHOLD
         summary["motif_width_notes"] = width_confound_note(recovery)
     summary["goals"] = _goals(comparison, recovery, summary.get("challenger"))
+    if baselines is not None:
+        from danq.report_baselines import baseline_section, grammar_goal
+
+        summary["baselines"] = baseline_section(baselines, labels)
+        goal = grammar_goal(summary["baselines"], summary.get("challenger"),
+                            summary.get("baseline"))
+        if goal is not None:
+            summary["goals"] = [goal] + [g for g in summary["goals"]
+                                         if "of grammar targets" not in g["goal"]]
     history_frames = {label: read_history(path) for label, path in histories.items()}
     summary = _json_safe(summary)
 

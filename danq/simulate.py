@@ -27,10 +27,11 @@ How a sequence is made
    its rule true) or a *decoy* (instances that look similar but leave the rule false):
 
    * ``single`` (one motif present anywhere): plant = one instance of the motif; no decoy.
-   * ``grammar`` (motif A upstream of motif B within a spacing window): plant = A then B with a gap
-     in ``[min_gap, max_gap]``; decoy = both motifs but B upstream of A ("swapped"), or A upstream
-     of B with a gap below ``min_gap`` ("close") or above ``max_gap`` ("far"). Decoys make presence
-     of A and B insufficient to predict the label.
+   * ``grammar`` (motif A then motif B, on one strand, within a spacing window): plant = A then B
+     with a gap in ``[min_gap, max_gap]``; decoy = both motifs but B then A ("swapped"), or A then
+     B with a gap below ``min_gap`` ("close") or above ``max_gap`` ("far"). Plants and decoys put
+     both motifs on the same random strand. Decoys make presence of A and B insufficient to
+     predict the label.
    * ``combination`` (accessibility-like: at least ``min_count`` distinct motifs of a set present):
      plant = ``min_count`` distinct motifs of the set; decoy = ``min_count - 1`` of them.
 
@@ -38,18 +39,29 @@ How a sequence is made
    uniformly from the whole motif set are added, so motifs also occur outside any rule.
 3. **Instances.** Every instance is *sampled* from the motif's JASPAR position frequency matrix
    (each column independently, no pseudocounts), put on the forward or reverse strand with equal
-   probability (strand ``-`` means the reverse complement of the sample is written), and placed so
-   that no two instances overlap. A plant that cannot be placed after a few tries is dropped.
+   probability (strand ``-`` means the reverse complement of the sample is written; a grammar
+   plant or decoy draws one strand for both its motifs), and placed so that no two instances
+   overlap. A plant that cannot be placed after a few tries is dropped.
 4. **Labels** are computed from the placed instances by each target's rule (never assigned first),
-   then each label is flipped with probability ``label_noise``; every flip is recorded.
+   then each label is flipped with probability ``label_noise`` (default 1 %, in every split, the
+   test split included); every flip is recorded, so clean labels can be recovered.
 
 Rule definitions (positions are 0-based on the forward strand of the written sequence; ``start`` is
 the leftmost base of an instance whatever its strand; instances on either strand count):
 
 * single: any instance of the motif.
-* grammar: some instance ``a`` of A and ``b`` of B with ``a.start < b.start`` and
-  ``min_gap <= b.start - (a.start + len(A)) <= max_gap`` (the gap counts the bases between them).
+* grammar: some instance ``a`` of A and ``b`` of B **on the same strand** with B downstream of A
+  in that strand's orientation and ``min_gap <= gap <= max_gap``, where on ``+``
+  ``gap = b.start - (a.start + len(A))`` and on ``-`` ``gap = a.start - (b.start + len(B))``
+  (the gap counts the bases between them). A pair on opposite strands does not count.
 * combination: at least ``min_count`` distinct motifs of the set have an instance.
+
+Every rule is **strand-symmetric**: reverse-complementing a sequence moves an instance at
+``start`` on strand ``s`` to ``length - start - len`` on strand ``-s``, which leaves presence,
+strand agreement, order-in-orientation and gap unchanged, so a sequence and its reverse complement
+always share their labels (evaluation averages the two, as DeepSEA did). An earlier version read
+"A upstream of B" in forward coordinates, which made the reverse complement of every positive look
+like a swapped decoy.
 
 Outputs (one directory)
 -----------------------
@@ -59,7 +71,10 @@ Outputs (one directory)
 counts as 4 rows A, C, G, T), each target's rule and parameters, and per split the record names,
 the planted instances as parallel columns (``seq`` = record index, ``motif`` = matrix ID,
 ``start``, ``strand``, ``role`` = index into ``truth["roles"]``), the label flips as
-``[record index, target index]`` pairs and the positive rates.
+``[record index, target index]`` pairs, the positive rates (noisy and clean) and, per grammar
+target, each record's kind (``grammar_kinds``: index into ``truth["grammar_kind_names"]``:
+positive, swapped, close, far, both_other, one_motif, none), which ``danq baselines`` uses to
+break each model's scores down by kind of negative.
 Each split has its own random stream derived from the seed, so the same seed gives byte-identical
 files and changing one split's size leaves the other splits unchanged.
 """
@@ -79,6 +94,7 @@ from typing import Any
 
 import numpy as np
 
+from danq.encoders import reverse_complement_tokens
 from danq.errors import DanqError
 from danq.io import atomic_path
 
@@ -112,11 +128,17 @@ DEFAULT_MOTIFS: tuple[tuple[str, str], ...] = (
 _DEFAULT_NAME_BY_ID = dict(DEFAULT_MOTIFS)
 
 # Default targets: 4 single, 4 grammar, 4 combination. Motifs are referred to by TF name (case
-# insensitive) or matrix ID among the chosen motif set.
+# insensitive) or matrix ID among the chosen motif set. Single targets use motifs whose PWM-scan
+# ceiling leaves room to tell models apart: a perfect best-log-odds scan (`danq baselines`) must
+# reach clean-label ROC AUC >= 0.95 and PR AUC >= 0.85 at both shipped lengths (500 bp and 1 kb).
+# GATA1 (11 bp, 10 bits; ROC 0.80 / PR 0.44 at 500 bp, because chance sites in the background are
+# labelled 0) failed and was replaced by the first motif of the list above that passes and is in
+# no grammar target: TP53 (YY1, before it, reaches only ROC 0.94 at 1 kb). GATA1 stays planted
+# (combination, random instances). See config/README.md.
 DEFAULT_TARGETS: tuple[dict[str, Any], ...] = (
     {"name": "single_CTCF", "category": "single", "motifs": ["CTCF"]},
     {"name": "single_REST", "category": "single", "motifs": ["REST"]},
-    {"name": "single_GATA1", "category": "single", "motifs": ["GATA1"]},
+    {"name": "single_TP53", "category": "single", "motifs": ["TP53"]},
     {"name": "single_NRF1", "category": "single", "motifs": ["NRF1"]},
     {"name": "grammar_FOXA1_HNF4A", "category": "grammar", "motifs": ["FOXA1", "HNF4A"],
      "min_gap": 50, "max_gap": 200},
@@ -145,6 +167,23 @@ HUMAN_DINUCLEOTIDES = np.array(
         [0.060, 0.043, 0.052, 0.050],
         [0.065, 0.060, 0.073, 0.098],
     ]
+)
+
+#: What truth.json says about strand symmetry (the design choice of the grammar rule).
+STRAND_SYMMETRY = (
+    "Every rule gives a sequence and its reverse complement the same label. single and "
+    "combination count instances on either strand. grammar reads order and spacing in the "
+    "motifs' own orientation: 'A then B' means A and B on the same strand with B downstream of A "
+    "in that orientation (strand +: B to the right, gap = B.start - A.end; strand -: B to the "
+    "left, gap = A.start - B.end). A pair on opposite strands never satisfies the rule. Plants "
+    "and decoys put both motifs on one random strand."
+)
+#: What truth.json says about label noise.
+LABEL_NOISE_NOTE = (
+    "The labels in <split>.labels.tsv (train, valid AND test) are the rule's labels with each "
+    "(record, target) flipped independently with probability params.label_noise; 'flips' lists "
+    "every flipped [record index, target index], so the clean labels are the written labels "
+    "XOR the flips."
 )
 
 _TARGET_NAME_RE = re.compile(r"^[A-Za-z0-9_.:+-]+$")
@@ -561,9 +600,9 @@ def describe_rule(target: Target, motifs: Sequence[Motif]) -> str:
         return f"{labels[0]} present on either strand"
     if target.category == "grammar":
         return (
-            f"{labels[0]} upstream of {labels[1]}: A.start < B.start and "
-            f"{target.min_gap} <= B.start - A.end <= {target.max_gap} (forward-strand coordinates, "
-            "instances on either strand)"
+            f"{labels[0]} then {labels[1]}: A and B on the same strand, B downstream of A in that "
+            f"orientation, {target.min_gap} <= gap <= {target.max_gap} bp (strand +: gap = "
+            "B.start - A.end; strand -: gap = A.start - B.end)"
         )
     return f"at least {target.min_count} of {{{', '.join(labels)}}} present"
 
@@ -613,11 +652,6 @@ def sample_sites(motif: Motif, n: int, rng: np.random.Generator) -> np.ndarray:
     return (uniforms >= cumulative[None, :, :]).sum(axis=2).clip(0, 3).astype(np.uint8)
 
 
-def reverse_complement_tokens(tokens: np.ndarray) -> np.ndarray:
-    """Reverse complement of ACGT tokens along the last axis (A<->T, C<->G)."""
-    return (3 - tokens[..., ::-1]).astype(np.uint8)
-
-
 # ----------------------------------------------------------------------------------------------
 # Placement of instances
 # ----------------------------------------------------------------------------------------------
@@ -636,13 +670,14 @@ class _Layout:
     def _free(self, start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in self.occupied)
 
-    def _add(self, motif: int, start: int, role: int) -> None:
+    def _add(self, motif: int, start: int, role: int, strand: int | None = None) -> None:
         self.occupied.append((start, start + self.motif_lengths[motif]))
-        strand = 1 if self.rand.random() < 0.5 else -1
+        if strand is None:
+            strand = 1 if self.rand.random() < 0.5 else -1
         self.instances.append((motif, start, strand, role))
 
     def place_one(self, motif: int, role: int) -> bool:
-        """Put one instance of ``motif`` anywhere free; False if no spot was found."""
+        """Put one instance of ``motif`` anywhere free, on a random strand; False if no spot."""
         width = self.motif_lengths[motif]
         for _ in range(_PLACE_TRIES):
             start = self.rand.randint(0, self.length - width)
@@ -652,18 +687,28 @@ class _Layout:
         return False
 
     def place_pair(self, first: int, second: int, gap_lo: int, gap_hi: int, role: int) -> bool:
-        """Put ``first`` then ``second`` with a gap in [gap_lo, gap_hi] between them."""
+        """Put ``first`` then ``second`` on one random strand, a gap in [gap_lo, gap_hi] apart.
+
+        "Then" is read in the pair's own orientation: on the forward strand ``second`` lies to
+        the right of ``first``; on the reverse strand both are reverse complements and
+        ``second`` lies to the left, so the reverse complement of the sequence shows the same
+        pair on the forward strand. Returns False when no free spot was found.
+        """
         w1, w2 = self.motif_lengths[first], self.motif_lengths[second]
         gap_hi = min(gap_hi, self.length - w1 - w2)
         if gap_lo > gap_hi:
             return False
+        strand = 1 if self.rand.random() < 0.5 else -1
         for _ in range(_PLACE_TRIES):
             gap = self.rand.randint(gap_lo, gap_hi)
-            start1 = self.rand.randint(0, self.length - w1 - gap - w2)
-            start2 = start1 + w1 + gap
+            left = self.rand.randint(0, self.length - w1 - gap - w2)
+            if strand > 0:
+                start1, start2 = left, left + w1 + gap
+            else:
+                start2, start1 = left, left + w2 + gap
             if self._free(start1, start1 + w1) and self._free(start2, start2 + w2):
-                self._add(first, start1, role)
-                self._add(second, start2, role)
+                self._add(first, start1, role, strand)
+                self._add(second, start2, role, strand)
                 return True
         return False
 
@@ -681,8 +726,21 @@ ROLES = (
 _ROLE = {name: i for i, name in enumerate(ROLES)}
 
 
-def _grammar_decoy(layout: _Layout, target: Target) -> None:
-    """Plant A and B so that the grammar rule stays false: swapped, too close or too far."""
+#: Per sequence and grammar target, what the sequence is for that target (truth.json
+#: ``grammar_kinds``): a positive, one of the three planted decoys, or a negative without a decoy
+#: that holds both motifs anyway (``both_other``, e.g. chance instances on opposite strands),
+#: only one of them (``one_motif``) or neither (``none``).
+GRAMMAR_KINDS = ("positive", "swapped", "close", "far", "both_other", "one_motif", "none")
+_GRAMMAR_KIND = {name: i for i, name in enumerate(GRAMMAR_KINDS)}
+_NO_DECOY = -1
+
+
+def _grammar_decoy(layout: _Layout, target: Target) -> int:
+    """Plant A and B so that the grammar rule stays false: swapped, too close or too far.
+
+    Returns the decoy's kind (index into :data:`GRAMMAR_KINDS`), or -1 if it could not be placed.
+    All three keep A and B on one strand; "swapped" puts B upstream of A in that orientation.
+    """
     a, b = target.motifs
     wa, wb = layout.motif_lengths[a], layout.motif_lengths[b]
     kinds = ["swapped"]
@@ -693,26 +751,28 @@ def _grammar_decoy(layout: _Layout, target: Target) -> None:
     kind = layout.rand.choice(kinds)
     role = _ROLE[f"grammar_decoy_{kind}"]
     if kind == "swapped":
-        layout.place_pair(b, a, target.min_gap, target.max_gap, role)
+        placed = layout.place_pair(b, a, target.min_gap, target.max_gap, role)
     elif kind == "close":
-        layout.place_pair(a, b, 0, target.min_gap - 1, role)
+        placed = layout.place_pair(a, b, 0, target.min_gap - 1, role)
     else:
-        layout.place_pair(a, b, target.max_gap + 1, layout.length - wa - wb, role)
+        placed = layout.place_pair(a, b, target.max_gap + 1, layout.length - wa - wb, role)
+    return _GRAMMAR_KIND[kind] if placed else _NO_DECOY
 
 
-def _plant(layout: _Layout, target: Target, decoy: bool) -> None:
+def _plant(layout: _Layout, target: Target, decoy: bool) -> int:
+    """Plant one target's instances; returns the grammar decoy kind placed, else -1."""
     if target.category == "single":
         layout.place_one(target.motifs[0], _ROLE["single"])
     elif target.category == "grammar":
         if decoy:
-            _grammar_decoy(layout, target)
-        else:
-            layout.place_pair(*target.motifs, target.min_gap, target.max_gap, _ROLE["grammar"])
+            return _grammar_decoy(layout, target)
+        layout.place_pair(*target.motifs, target.min_gap, target.max_gap, _ROLE["grammar"])
     else:
         count = target.min_count - 1 if decoy else target.min_count
         role = _ROLE["combination_decoy" if decoy else "combination"]
         for motif in layout.rand.sample(list(target.motifs), count):
             layout.place_one(motif, role)
+    return _NO_DECOY
 
 
 # ----------------------------------------------------------------------------------------------
@@ -726,13 +786,15 @@ def compute_labels(
     targets: Sequence[Target],
     motifs: Sequence[Motif],
 ) -> np.ndarray:
-    """Noise-free labels (n, n_targets) uint8 from instance columns ``seq``, ``motif``, ``start``.
+    """Noise-free labels (n, n_targets) uint8 from instance columns ``seq``, ``motif``,
+    ``start`` and ``strand`` (+1 / -1).
 
-    ``instances["motif"]`` holds motif indices here (not IDs).
+    ``instances["motif"]`` holds motif indices here (not IDs). Every rule is strand-symmetric:
+    the reverse complement of a sequence (an instance at ``start`` on strand ``s`` moves to
+    ``length - start - width`` on strand ``-s``) gets the same labels.
     """
-    seq, motif, start = instances["seq"], instances["motif"], instances["start"]
-    present = np.zeros((n, len(motifs)), dtype=bool)
-    present[seq, motif] = True
+    seq, motif = instances["seq"], instances["motif"]
+    present = motif_presence(n, seq, motif, len(motifs))
     labels = np.zeros((n, len(targets)), dtype=np.uint8)
     for t, target in enumerate(targets):
         if target.category == "single":
@@ -740,32 +802,80 @@ def compute_labels(
         elif target.category == "combination":
             labels[:, t] = present[:, list(target.motifs)].sum(axis=1) >= target.min_count
         else:
-            labels[:, t] = _grammar_hits(n, seq, motif, start, target, motifs)
+            labels[:, t] = grammar_hits(n, instances, target, [m.length for m in motifs])
     return labels
 
 
-def _grammar_hits(
+def motif_presence(n: int, seq: np.ndarray, motif: np.ndarray, n_motifs: int) -> np.ndarray:
+    """Boolean (n, n_motifs): whether sequence i holds at least one instance of motif j."""
+    present = np.zeros((n, n_motifs), dtype=bool)
+    present[np.asarray(seq, dtype=np.int64), np.asarray(motif, dtype=np.int64)] = True
+    return present
+
+
+def grammar_hits(
     n: int,
-    seq: np.ndarray,
-    motif: np.ndarray,
-    start: np.ndarray,
+    instances: Mapping[str, np.ndarray],
     target: Target,
-    motifs: Sequence[Motif],
+    motif_lengths: Sequence[int],
 ) -> np.ndarray:
-    """Per sequence, whether some A instance precedes some B instance at an allowed gap."""
+    """Per sequence, whether some B instance lies downstream of some A instance at an allowed gap.
+
+    The order is read in the motifs' own orientation, so A and B must be on the same strand:
+    on ``+``, ``gap = B.start - (A.start + len(A))``; on ``-`` (both reverse complements, read
+    right to left), ``gap = A.start - (B.start + len(B))``; the rule holds when
+    ``min_gap <= gap <= max_gap``. A sequence and its reverse complement therefore always agree.
+    """
     a, b = target.motifs
-    a_len = motifs[a].length
-    a_starts: dict[int, list[int]] = {}
-    for s, p in zip(seq[motif == a].tolist(), start[motif == a].tolist(), strict=True):
-        a_starts.setdefault(s, []).append(p)
+    a_len, b_len = motif_lengths[a], motif_lengths[b]
+    seq, motif = instances["seq"], instances["motif"]
+    start, strand = instances["start"], instances["strand"]
+    a_sites: dict[int, list[tuple[int, int]]] = {}
+    is_a = motif == a
+    for s, p, d in zip(seq[is_a].tolist(), start[is_a].tolist(), strand[is_a].tolist(),
+                       strict=True):
+        a_sites.setdefault(s, []).append((p, d))
     hits = np.zeros(n, dtype=bool)
-    for s, p in zip(seq[motif == b].tolist(), start[motif == b].tolist(), strict=True):
-        for pa in a_starts.get(s, ()):
-            gap = p - (pa + a_len)
-            if pa < p and target.min_gap <= gap <= target.max_gap:
+    is_b = motif == b
+    for s, p, d in zip(seq[is_b].tolist(), start[is_b].tolist(), strand[is_b].tolist(),
+                       strict=True):
+        for pa, da in a_sites.get(s, ()):
+            if da != d:
+                continue
+            gap = p - (pa + a_len) if d > 0 else pa - (p + b_len)
+            if target.min_gap <= gap <= target.max_gap:
                 hits[s] = True
                 break
     return hits
+
+
+def grammar_kinds(
+    clean: np.ndarray,
+    decoys: np.ndarray,
+    present: np.ndarray,
+    targets: Sequence[Target],
+) -> dict[int, np.ndarray]:
+    """Per grammar target (by index), each sequence's kind as an index into GRAMMAR_KINDS.
+
+    ``clean`` are the noise-free labels, ``decoys`` (n, n_targets) the decoy kind planted (-1:
+    none) and ``present`` the motif presence. A positive stays a positive even where a decoy was
+    also planted (the rule holds); a negative is the decoy planted for it, else it is classified
+    by which of A and B it holds.
+    """
+    kinds: dict[int, np.ndarray] = {}
+    for t, target in enumerate(targets):
+        if target.category != "grammar":
+            continue
+        a, b = target.motifs
+        n_present = present[:, a].astype(int) + present[:, b]
+        kind = np.select(
+            [n_present == 2, n_present == 1],
+            [_GRAMMAR_KIND["both_other"], _GRAMMAR_KIND["one_motif"]],
+            _GRAMMAR_KIND["none"],
+        )
+        kind = np.where(decoys[:, t] >= 0, decoys[:, t], kind)
+        kinds[t] = np.where(clean[:, t] > 0, _GRAMMAR_KIND["positive"], kind).astype(np.int64)
+    return kinds
 
 
 # ----------------------------------------------------------------------------------------------
@@ -784,6 +894,7 @@ class SplitData:
     instances: dict[str, np.ndarray]  # seq, motif (index), start, strand (+1/-1), role
     flips: np.ndarray  # (n_flips, 2) int: record index, target index
     dropped_plants: int
+    grammar_kinds: dict[int, np.ndarray]  # grammar target index -> (n,) index into GRAMMAR_KINDS
 
 
 def simulate_split(
@@ -809,6 +920,7 @@ def simulate_split(
 
     columns: dict[str, list[int]] = {k: [] for k in ("seq", "motif", "start", "strand", "role")}
     dropped = 0
+    decoys = np.full((n, len(targets)), _NO_DECOY, dtype=np.int64)
     # Grammar pairs are the hardest to fit, so they are placed first.
     order = sorted(range(len(targets)), key=lambda t: targets[t].category != "grammar")
     offset = 0
@@ -818,7 +930,7 @@ def simulate_split(
             u = plant_draws[i, t]
             if u < decoy_rates[t]:
                 before = len(layout.instances)
-                _plant(layout, targets[t], decoy=u >= plant_rates[t])
+                decoys[i, t] = _plant(layout, targets[t], decoy=u >= plant_rates[t])
                 dropped += len(layout.instances) == before
         for motif in random_motifs[offset : offset + n_random[i]].tolist():
             layout.place_one(motif, _ROLE["random"])
@@ -837,7 +949,11 @@ def simulate_split(
     labels = clean ^ flip_mask.astype(np.uint8)
     width = max(6, len(str(max(n - 1, 0))))
     names = [f"{split}_{i:0{width}d}" for i in range(n)]
-    return SplitData(names, tokens, labels, clean, instances, np.argwhere(flip_mask), dropped)
+    present = motif_presence(n, instances["seq"], instances["motif"], len(motifs))
+    kinds = grammar_kinds(clean, decoys, present, targets)
+    return SplitData(
+        names, tokens, labels, clean, instances, np.argwhere(flip_mask), dropped, kinds
+    )
 
 
 def _write_sites(
@@ -936,6 +1052,9 @@ def _split_json(data: SplitData, motifs: Sequence[Motif], targets: Sequence[Targ
             "role": inst["role"].tolist(),
         },
         "flips": data.flips.tolist(),
+        "grammar_kinds": {
+            targets[t].name: kind.tolist() for t, kind in data.grammar_kinds.items()
+        },
     }
 
 
@@ -999,7 +1118,7 @@ def simulate(
     target_names = [t.name for t in targets]
     truth: dict[str, Any] = {
         "format": "danq-simulate-truth",
-        "format_version": 1,
+        "format_version": 2,
         "release": params.release,
         "params": dataclasses.asdict(params),
         "background": _background_json(params),
@@ -1008,6 +1127,9 @@ def simulate(
         "motifs": [_motif_json(m) for m in motifs],
         "targets": [_target_json(t, motifs) for t in targets],
         "roles": list(ROLES),
+        "strand_symmetry": STRAND_SYMMETRY,
+        "grammar_kind_names": list(GRAMMAR_KINDS),
+        "label_noise": LABEL_NOISE_NOTE,
         "splits": {},
     }
     summary: dict[str, Any] = {

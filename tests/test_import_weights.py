@@ -28,7 +28,7 @@ from torch import nn
 from danq.checkpoint import load_model, read_checkpoint
 from danq.cli import main
 from danq.import_deepsea import DEEPSEA_CATEGORY_BOUNDS
-from danq.prediction import load_predictor
+from danq.inference import load_predictor
 
 TOLERANCE = 1e-5
 N_SEQUENCES = 6

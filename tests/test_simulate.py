@@ -76,25 +76,29 @@ def expected_labels(truth: dict, split: str) -> np.ndarray:
     """Labels re-derived from the recorded instances by the recorded rules (own implementation)."""
     info = truth["splits"][split]
     lengths = {m["id"]: m["length"] for m in truth["motifs"]}
-    per_seq: list[list[tuple[str, int]]] = [[] for _ in range(info["n"])]
+    per_seq: list[list[tuple[str, int, str]]] = [[] for _ in range(info["n"])]
     inst = info["instances"]
-    for s, m, p in zip(inst["seq"], inst["motif"], inst["start"], strict=True):
-        per_seq[s].append((m, p))
+    for s, m, p, d in zip(inst["seq"], inst["motif"], inst["start"], inst["strand"], strict=True):
+        per_seq[s].append((m, p, d))
     labels = np.zeros((info["n"], len(truth["targets"])), dtype=np.uint8)
     for t, target in enumerate(truth["targets"]):
         for s, found in enumerate(per_seq):
-            ids = {m for m, _ in found}
+            ids = {m for m, _, _ in found}
             if target["category"] == "single":
                 labels[s, t] = target["motifs"][0] in ids
             elif target["category"] == "combination":
                 labels[s, t] = sum(m in ids for m in target["motifs"]) >= target["min_count"]
             else:
                 a, b = target["motifs"]
+                # Read in the pair's orientation: on '-' mirror both ends so B must follow A.
                 labels[s, t] = any(
-                    pa < pb and target["min_gap"] <= pb - pa - lengths[a] <= target["max_gap"]
-                    for ma, pa in found
+                    da == db
+                    and target["min_gap"]
+                    <= (pb - (pa + lengths[a]) if da == "+" else pa - (pb + lengths[b]))
+                    <= target["max_gap"]
+                    for ma, pa, da in found
                     if ma == a
-                    for mb, pb in found
+                    for mb, pb, db in found
                     if mb == b
                 )
     return labels
@@ -379,3 +383,150 @@ def test_cli_bad_input_exits_1_with_one_line_message(tmp_path: Path) -> None:
         assert len(lines) == 1 and lines[0].startswith("danq: error: "), proc.stderr
         assert "Traceback" not in proc.stderr
     assert str(config) in lines[0]
+
+
+# ------------------------------------------------------------------------------ strand symmetry
+
+
+def reverse_instances(instances: dict[str, np.ndarray], lengths: list[int], length: int) -> dict:
+    """The same instances seen on the reverse complement of each sequence of ``length`` bp."""
+    widths = np.asarray(lengths)[instances["motif"]]
+    return {
+        "seq": instances["seq"],
+        "motif": instances["motif"],
+        "start": length - instances["start"] - widths,
+        "strand": -instances["strand"],
+    }
+
+
+def random_instances(rng: np.random.Generator, n: int, n_motifs: int, length: int,
+                     lengths: list[int]) -> dict[str, np.ndarray]:
+    """Dense random instances (overlaps allowed: the rules do not care) on both strands."""
+    count = n * 4
+    motif = rng.integers(n_motifs, size=count)
+    return {
+        "seq": rng.integers(n, size=count),
+        "motif": motif,
+        "start": rng.integers(0, length - np.asarray(lengths)[motif] + 1),
+        "strand": rng.choice([-1, 1], size=count),
+    }
+
+
+def test_every_rule_gives_a_sequence_and_its_reverse_complement_the_same_label() -> None:
+    from danq.simulate import Motif, Target, compute_labels
+
+    lengths = [6, 9, 12]
+    motifs = [Motif(f"M{i}", f"m{i}", f"M{i}", np.ones((4, w)), np.full((w, 4), 0.25))
+              for i, w in enumerate(lengths)]
+    targets = [
+        Target("s", "single", (2,), 0.1, 0.0),
+        Target("g01", "grammar", (0, 1), 0.1, 0.1, min_gap=3, max_gap=20),
+        Target("g21", "grammar", (2, 1), 0.1, 0.1, min_gap=0, max_gap=40),
+        Target("c", "combination", (0, 1, 2), 0.1, 0.1, min_count=2),
+    ]
+    rng = np.random.default_rng(7)
+    n, length = 3000, 80
+    inst = random_instances(rng, n, 3, length, lengths)
+    forward = compute_labels(n, inst, targets, motifs)
+    reverse = compute_labels(n, reverse_instances(inst, lengths, length), targets, motifs)
+    np.testing.assert_array_equal(forward, reverse)
+    # Not vacuous: every target has positives and negatives, and the grammar rule is not just
+    # presence (pairs in the wrong order, spacing or on opposite strands are negative).
+    assert (forward.mean(axis=0) > 0.02).all() and (forward.mean(axis=0) < 0.98).all()
+    has = [np.isin(np.arange(n), inst["seq"][inst["motif"] == m]) for m in range(3)]
+    both = has[0] & has[1]
+    assert forward[both, 1].mean() < 0.9 and forward[~both, 1].sum() == 0
+
+
+@pytest.mark.parametrize(
+    ("a_start", "a_strand", "b_start", "b_strand", "label"),
+    [
+        (0, 1, 8, 1, 1),     # +: A at 0..4, B at 8: gap 3
+        (0, 1, 7, 1, 0),     # +: gap 2, too close
+        (0, 1, 16, 1, 1),    # +: gap 11 = max_gap
+        (0, 1, 17, 1, 0),    # +: gap 12, too far
+        (20, -1, 10, -1, 1), # -: B at 10..15 left of A: gap 20 - 16 = 4
+        (20, -1, 30, -1, 0), # -: B right of A is upstream in the minus orientation: swapped
+        (10, 1, 0, 1, 0),    # +: B left of A: swapped
+        (0, 1, 8, -1, 0),    # opposite strands never count
+    ],
+)
+def test_grammar_rule_on_hand_placed_pairs(a_start, a_strand, b_start, b_strand, label) -> None:
+    from danq.simulate import Target, grammar_hits
+
+    target = Target("g", "grammar", (0, 1), 0.1, 0.1, min_gap=3, max_gap=11)
+    inst = {"seq": np.array([0, 0]), "motif": np.array([0, 1]),
+            "start": np.array([a_start, b_start]), "strand": np.array([a_strand, b_strand])}
+    assert grammar_hits(1, inst, target, [5, 6]).tolist() == [bool(label)]
+
+
+def test_simulated_labels_are_strand_symmetric_in_every_split(
+    small_run: tuple[Path, dict],
+) -> None:
+    from danq.simulate import Motif, Target, compute_labels
+
+    out, _ = small_run
+    truth = read_truth(out)
+    ids = [m["id"] for m in truth["motifs"]]
+    lengths = [m["length"] for m in truth["motifs"]]
+    motifs = [Motif(i, i, i, np.ones((4, w)), np.full((w, 4), 0.25))
+              for i, w in zip(ids, lengths, strict=True)]
+    targets = [Target(t["name"], t["category"], tuple(ids.index(m) for m in t["motifs"]), 0, 0,
+                      t.get("min_gap", 0), t.get("max_gap", 0), t.get("min_count", 0))
+               for t in truth["targets"]]
+    length = truth["params"]["length"]
+    for split in SPLITS:
+        info = truth["splits"][split]
+        raw = info["instances"]
+        inst = {"seq": np.array(raw["seq"]), "motif": np.array([ids.index(m) for m in raw["motif"]]),
+                "start": np.array(raw["start"]),
+                "strand": np.array([1 if d == "+" else -1 for d in raw["strand"]])}
+        forward = compute_labels(info["n"], inst, targets, motifs)
+        np.testing.assert_array_equal(forward, expected_labels(truth, split))
+        reverse = compute_labels(info["n"], reverse_instances(inst, lengths, length), targets,
+                                 motifs)
+        np.testing.assert_array_equal(forward, reverse)
+    # Plants and decoys of grammar targets put both motifs on one strand, and both strands occur.
+    raw = truth["splits"]["train"]["instances"]
+    roles = truth["roles"]
+    pairs: dict[tuple[int, int], set[str]] = {}
+    for s, d, r in zip(raw["seq"], raw["strand"], raw["role"], strict=True):
+        if roles[r].startswith("grammar"):
+            pairs.setdefault((s, r), set()).add(d)
+    assert any(v == {"+"} for v in pairs.values()) and any(v == {"-"} for v in pairs.values())
+
+
+def test_grammar_kinds_are_recorded_per_sequence(small_run: tuple[Path, dict]) -> None:
+    out, _ = small_run
+    truth = read_truth(out)
+    names = truth["grammar_kind_names"]
+    assert names == ["positive", "swapped", "close", "far", "both_other", "one_motif", "none"]
+    seen: set[str] = set()
+    for split in SPLITS:
+        info = truth["splits"][split]
+        clean = expected_labels(truth, split)
+        raw = info["instances"]
+        roles = truth["roles"]
+        for t, target in enumerate(truth["targets"]):
+            if target["category"] != "grammar":
+                assert target["name"] not in info["grammar_kinds"]
+                continue
+            kinds = [names[k] for k in info["grammar_kinds"][target["name"]]]
+            assert len(kinds) == info["n"]
+            a, b = target["motifs"]
+            has_a = {s for s, m in zip(raw["seq"], raw["motif"], strict=True) if m == a}
+            has_b = {s for s, m in zip(raw["seq"], raw["motif"], strict=True) if m == b}
+            decoy_of = {}
+            for s, m, r in zip(raw["seq"], raw["motif"], raw["role"], strict=True):
+                if roles[r].startswith("grammar_decoy_") and m in (a, b):
+                    decoy_of[s] = roles[r].removeprefix("grammar_decoy_")
+            for s, kind in enumerate(kinds):
+                seen.add(kind)
+                if clean[s, t]:
+                    assert kind == "positive"
+                elif kind in ("swapped", "close", "far"):
+                    assert decoy_of.get(s) == kind
+                else:
+                    n_present = (s in has_a) + (s in has_b)
+                    assert kind == {2: "both_other", 1: "one_motif", 0: "none"}[n_present]
+    assert {"positive", "swapped", "close", "far", "one_motif", "none"} <= seen

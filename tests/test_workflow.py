@@ -65,7 +65,11 @@ def test_dry_run_plans_every_stage_as_thin_cli_calls(tmp_path: Path, configfile:
     assert result.returncode == 0, result.stdout
     counts = job_counts(result.stdout)
     assert counts == {"simulate": 1, "encode": 3, "train": 2, "evaluate": 2, "motifs": 2,
-                      "compare": 1, "report": 1, "all": 1, "total": 13}
+                      "compare": 1, "baselines": 1, "report": 1, "all": 1, "total": 14}
+    baselines = next(line for line in result.stdout.splitlines() if "danq baselines" in line)
+    assert "--predictions DeepSEA=results/evaluate/deepsea/predictions.h5" in baselines
+    report_line = next(line for line in result.stdout.splitlines() if "danq report" in line)
+    assert "--baselines results/baselines" in report_line
     config = load(configfile)
     lines = result.stdout.splitlines()
     train = [line for line in lines if "danq train --model danq" in line]
@@ -282,6 +286,10 @@ def test_tiny_end_to_end_run(tmp_path: Path) -> None:
     assert set(summary["comparison"]) == {"single", "grammar", "combination", "all"}
     assert summary["comparison"]["all"]["n_targets"] == 12
     assert summary["motif_recovery"]["DanQ"]["n_planted"] == 16
+    assert summary["baselines"]["sources"] == ["DeepSEA", "DanQ", "oracle", "presence", "pwm_scan"]
+    assert set(summary["baselines"]["learned_grammar"]) == {"DeepSEA", "DanQ"}
+    for model in ("DeepSEA", "DanQ", "oracle"):
+        assert (out / "baselines" / model / "decoys.tsv").stat().st_size > 0
     assert (out / "report" / "training_curves.png").stat().st_size > 0
     # Nothing left to do: a second dry run plans no job.
     again = snakemake(tmp_path, TEST_CONFIG, "-n")

@@ -30,6 +30,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "import-weights": ("import_weights", "Import published DeepSEA, Beluga or DanQ weights as a checkpoint."),
     "train": ("train", "Train DeepSEA, DanQ or DanQ-JASPAR on danq datasets."),
     "evaluate": ("evaluate", "Per-target ROC/PR AUC of a model on a test dataset."),
+    "baselines": ("baselines", "Oracle, presence-only and PWM-scan baselines of the synthetic benchmark."),
     "compare": ("compare", "Compare two evaluations target by target (the DanQ paper's figure)."),
     "predict": ("predict", "Predict chromatin features for the sequences of a FASTA file."),
     "motifs": ("motifs", "Turn first-layer filters into motifs and match them to JASPAR."),

@@ -30,11 +30,14 @@ def _pairs(option: str, values: tuple[str, ...]) -> dict[str, str]:
               help="A model's `danq motifs` tomtom.tsv, for motif recovery (needs --truth).")
 @click.option("--truth", type=click.Path(dir_okay=False), default=None,
               help="`danq simulate` truth.json: the planted motifs.")
+@click.option("--baselines", type=click.Path(file_okay=False), default=None,
+              help="`danq baselines` output folder: oracle ceiling, presence-only and PWM-scan "
+                   "baselines beside each model (synthetic benchmark).")
 @click.option("--note", default="", help="A sentence shown at the top of the summary.")
 @click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
               help="Output folder: summary.md, summary.json, auc_by_category.tsv, "
                    "training_curves.png.")
-def command(metrics, histories, tomtom, truth, note, outdir):
+def command(metrics, histories, tomtom, truth, baselines, note, outdir):
     """Summarise a run: AUC per target category, DanQ's wins over DeepSEA, planted motifs
     recovered by each model's filters (TOMTOM q < 0.05), and the training curves."""
     from pathlib import Path
@@ -49,10 +52,12 @@ def command(metrics, histories, tomtom, truth, note, outdir):
                         "motifs) to measure motif recovery")
     written = [Path(outdir) / name for name in ("summary.md", "summary.json",
                                                  "auc_by_category.tsv", "training_curves.png")]
-    inputs = [*metric_paths.values(), *history_paths.values(), *tomtom_paths.values(), truth]
+    inputs = [*metric_paths.values(), *history_paths.values(), *tomtom_paths.values(), truth,
+              baselines]
     refuse_overwriting_inputs(inputs, written)
     with output_directory(outdir):
-        summary = build_report(outdir, metric_paths, history_paths, tomtom_paths, truth, note=note)
+        summary = build_report(outdir, metric_paths, history_paths, tomtom_paths, truth, note=note,
+                               baselines=baselines)
     click.echo(f"wrote {outdir}/summary.md", err=True)
     for goal in summary.get("goals", []):
         click.echo(f"  {goal['goal']}: {goal['measured']} ({'met' if goal['met'] else 'not met'})",

@@ -40,9 +40,11 @@ def command(
 
     Background DNA (human-like dinucleotide model, GC ~41 %) carries instances sampled from real
     JASPAR CORE vertebrate motifs. Targets are of three kinds: `single` (a motif present),
-    `grammar` (motif A upstream of motif B at a spacing of 50-200 bp; decoys put them in the wrong
-    order or spacing) and `combination` (at least k of a set of motifs present). Labels follow
-    from the planted instances, with 1 % label noise; truth.json records everything.
+    `grammar` (motif A then motif B on the same strand, 50-200 bp apart, order read in the motifs'
+    orientation; decoys put them in the wrong order or spacing) and `combination` (at least k of a
+    set of motifs present). Every rule gives a sequence and its reverse complement the same label.
+    Labels follow from the planted instances, then 1 % of them (test split included) are flipped;
+    truth.json records everything, flips included (`danq baselines` scores noisy and clean).
     """
     from danq.io import refuse_overwriting_inputs
     from danq.simulate import SPLITS, SimulationParams, load_config, params_from_mapping, simulate

@@ -119,7 +119,24 @@ def report_inputs(wildcards):
             files[f"tomtom_{model}"] = f"{OUT}/motifs/{model}/tomtom.tsv"
     if SOURCE == "simulate":
         files["truth"] = f"{SIMULATED}/truth.json"
+        files["baselines"] = f"{OUT}/baselines/summary.json"
     return files
+
+
+def baselines_inputs(wildcards):
+    """Truth, test dataset and each enabled model's test predictions (`danq evaluate`)."""
+    files = {"truth": f"{SIMULATED}/truth.json", "data": dataset("test")}
+    for model in ENABLED_MODELS:
+        files[f"predictions_{model}"] = f"{OUT}/evaluate/{model}/predictions.h5"
+    return files
+
+
+def baselines_options(wildcards, input):
+    """`--predictions LABEL=PATH` per enabled model, labelled as in the report."""
+    return " ".join(
+        f"--predictions {MODEL_LABELS[model]}={input[f'predictions_{model}']}"
+        for model in ENABLED_MODELS
+    )
 
 
 def report_options(wildcards, input):
@@ -133,4 +150,6 @@ def report_options(wildcards, input):
             options.append(f"--tomtom {label}={input[f'tomtom_{model}']}")
     if "truth" in input.keys():
         options.append(f"--truth {input.truth}")
+    if "baselines" in input.keys():
+        options.append(f"--baselines {os.path.dirname(input.baselines)}")
     return " ".join(options)
