@@ -9,6 +9,8 @@ File layout (``format = "danq-dataset"``, ``format_version = 1``)::
     /target_categories  (T,)   str     '' where unknown
     /strand             (N,)   int8    optional: +1 forward, -1 reverse complement
     /pair_index         (N,)   int64   optional: row of the reverse-complement partner, -1 if none
+    /chrom, /start, /end (N,)  str, int64, int64   optional: genomic window of each sample (0-based,
+                                       half-open), written by ``danq build-dataset``
     attrs: format, format_version, alphabet ("ACGT"), sequence_length, n_targets, source, has_labels
 
 Tokens take one byte per base (a quarter of a float one-hot's size is not needed: gzip packs them to about
@@ -58,6 +60,11 @@ def _strings(values: Sequence[str]) -> np.ndarray:
     return np.asarray([str(v) for v in values], dtype=object)
 
 
+def _reverse_name(name: str) -> str:
+    """The record name of a reverse complement: ``...:+`` becomes ``...:-``."""
+    return name[:-2] + ":-" if name.endswith(":+") else name
+
+
 class DatasetWriter:
     """Write a danq dataset row block by row block; the file appears only when the writer closes cleanly.
 
@@ -79,6 +86,8 @@ class DatasetWriter:
         Store ``strand`` and ``pair_index`` per sample (reverse-complement pairs).
     chunk_rows
         Rows per HDF5 chunk; defaults to about 1 MiB of tokens.
+    with_coordinates
+        Store each sample's genomic window (``chrom``, ``start``, ``end``; 0-based, half-open).
     compression
         ``gzip`` (level 1: as small as higher levels on DNA tokens, and faster), ``lzf`` or ``none``.
     """
@@ -95,6 +104,7 @@ class DatasetWriter:
         with_pairs: bool = False,
         chunk_rows: int | None = None,
         compression: str = "gzip",
+        with_coordinates: bool = False,
     ) -> None:
         if sequence_length <= 0:
             raise DanqError(f"{path}: sequence length must be positive")
@@ -109,6 +119,7 @@ class DatasetWriter:
             raise DanqError(f"{path}: {len(categories)} categories for {n_targets} targets")
         self.has_labels = has_labels
         self.with_pairs = with_pairs
+        self.with_coordinates = with_coordinates
         self.chunk_rows = int(chunk_rows or default_chunk_rows(self.sequence_length))
         self._context = atomic_path(self.path)
         tmp = self._context.__enter__()
@@ -143,6 +154,12 @@ class DatasetWriter:
             f.create_dataset(
                 "pair_index", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(rows,)
             )
+        if with_coordinates:
+            f.create_dataset("chrom", shape=(0,), maxshape=(None,), dtype=strings, chunks=(rows,))
+            for column in ("start", "end"):
+                f.create_dataset(
+                    column, shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(rows,)
+                )
         self.n_rows = 0
 
     def append(
@@ -152,8 +169,12 @@ class DatasetWriter:
         names: Sequence[str],
         strand: np.ndarray | None = None,
         pair_index: np.ndarray | None = None,
+        coordinates: tuple[Sequence[str], np.ndarray, np.ndarray] | None = None,
     ) -> None:
-        """Append a block of ``B`` rows: tokens ``(B, L)`` uint8, labels ``(B, T)`` uint8, names."""
+        """Append a block of ``B`` rows: tokens ``(B, L)`` uint8, labels ``(B, T)`` uint8, names.
+
+        ``coordinates`` is ``(chroms, starts, ends)`` for a writer made ``with_coordinates``.
+        """
         tokens = np.asarray(tokens, dtype=np.uint8)
         b = tokens.shape[0]
         if tokens.ndim != 2 or tokens.shape[1] != self.sequence_length:
@@ -186,7 +207,47 @@ class DatasetWriter:
             f["strand"][lo:hi] = np.asarray(strand, dtype=np.int8)
             f["pair_index"].resize(hi, axis=0)
             f["pair_index"][lo:hi] = np.asarray(pair_index, dtype=np.int64)
+        if self.with_coordinates:
+            if coordinates is None:
+                raise DanqError(f"{self.path}: coordinates are required for this dataset")
+            chroms, starts, ends = coordinates
+            for column, values in (("chrom", _strings(chroms)), ("start", starts), ("end", ends)):
+                f[column].resize(hi, axis=0)
+                f[column][lo:hi] = values
         self.n_rows = hi
+
+    def append_reverse_complements(self, block_rows: int | None = None) -> None:
+        """Append the reverse complement of every row written so far and link each pair.
+
+        This gives the DeepSEA bundle's layout: the ``N`` forward rows first, then their reverse
+        complements in the same order, ``strand`` +1 / -1 and ``pair_index`` ``i <-> i + N``. Labels
+        and coordinates are copied, names too (a trailing ``:+`` becomes ``:-``); rows are read back block by block, so memory stays bounded.
+        Call it once, after the last :meth:`append` (the writer must be made ``with_pairs``).
+        """
+        from danq.encoders import reverse_complement_tokens
+
+        if not self.with_pairs:
+            raise DanqError(f"{self.path}: reverse complements need a writer made with_pairs")
+        f, n = self._file, self.n_rows
+        step = int(block_rows or self.chunk_rows)
+        for lo in range(0, n, step):
+            hi = min(lo + step, n)
+            coordinates = None
+            if self.with_coordinates:
+                coordinates = (
+                    [c.decode() if isinstance(c, bytes) else c for c in f["chrom"][lo:hi]],
+                    f["start"][lo:hi], f["end"][lo:hi],
+                )
+            self.append(
+                reverse_complement_tokens(f["sequences"][lo:hi]),
+                f["labels"][lo:hi] if self.has_labels else None,
+                [_reverse_name(s.decode() if isinstance(s, bytes) else s) for s in f["names"][lo:hi]],
+                strand=np.full(hi - lo, -1, dtype=np.int8),
+                pair_index=np.arange(lo, hi, dtype=np.int64),
+                coordinates=coordinates,
+            )
+            f["strand"][lo:hi] = 1
+            f["pair_index"][lo:hi] = np.arange(lo + n, hi + n, dtype=np.int64)
 
     def close(self, ok: bool = True) -> None:
         """Finish the file; with ``ok=False`` (an error happened) discard it."""

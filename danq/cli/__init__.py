@@ -20,6 +20,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("simulate", "Write a synthetic motif-grammar benchmark (FASTA + labels + truth)."),
     "encode": ("encode", "Encode FASTA (+ labels TSV) into a danq HDF5 dataset."),
     "import-deepsea": ("import_deepsea", "Convert the DeepSEA training bundle (.mat) to danq datasets."),
+    "build-dataset": ("build_dataset", "Build DeepSEA-style datasets from a genome and peak files."),
+    "export-bed": ("export_bed", "Write a dataset's windows and labels as BED."),
     "train": ("train", "Train DeepSEA, DanQ or DanQ-JASPAR on danq datasets."),
     "evaluate": ("evaluate", "Per-target ROC/PR AUC of a model on a test dataset."),
     "compare": ("compare", "Compare two evaluations target by target (the DanQ paper's figure)."),
