@@ -118,3 +118,35 @@ def report_options(wildcards, input):
     if "truth" in input.keys():
         options.append(f"--truth {input.truth}")
     return " ".join(options)
+
+
+def build_dataset_inputs(wildcards):
+    """Genome, targets table and (when set) blacklist of source: peaks."""
+    data = config["data"]
+    files = {"genome": data["genome"], "targets": data["targets"]}
+    if data["build"]["blacklist"]:
+        files["blacklist"] = data["build"]["blacklist"]
+    return files
+
+
+def build_dataset_options(wildcards, input):
+    """`danq build-dataset` options from data.build (unset ones keep the CLI's DeepSEA defaults)."""
+    build = config["data"]["build"]
+    options = [
+        optional_option("--bin-size", build["bin_size"]),
+        optional_option("--window", build["window"]),
+        optional_option("--require-category", build["require_category"]),
+        optional_option("--background-ratio", build["background_ratio"]),
+        optional_option("--seed", build["seed"]),
+        optional_option("--valid", build["valid"]),
+        optional_option("--test", build["test"]),
+        optional_option("--chroms", build["chroms"]),
+        optional_option("--max-n-fraction", build["max_n_fraction"]),
+    ]
+    if "blacklist" in input.keys():
+        options.append(f"--blacklist {shlex.quote(input.blacklist)}")
+    if build["match_gc"]:
+        options.append("--match-gc")
+    if build["both_strands"]:
+        options.append("--both-strands")
+    return " ".join(o for o in options if o)
