@@ -60,11 +60,6 @@ def _strings(values: Sequence[str]) -> np.ndarray:
     return np.asarray([str(v) for v in values], dtype=object)
 
 
-def _reverse_name(name: str) -> str:
-    """The record name of a reverse complement: ``...:+`` becomes ``...:-``."""
-    return name[:-2] + ":-" if name.endswith(":+") else name
-
-
 class DatasetWriter:
     """Write a danq dataset row block by row block; the file appears only when the writer closes cleanly.
 
@@ -215,39 +210,6 @@ class DatasetWriter:
                 f[column].resize(hi, axis=0)
                 f[column][lo:hi] = values
         self.n_rows = hi
-
-    def append_reverse_complements(self, block_rows: int | None = None) -> None:
-        """Append the reverse complement of every row written so far and link each pair.
-
-        This gives the DeepSEA bundle's layout: the ``N`` forward rows first, then their reverse
-        complements in the same order, ``strand`` +1 / -1 and ``pair_index`` ``i <-> i + N``. Labels
-        and coordinates are copied, names too (a trailing ``:+`` becomes ``:-``); rows are read back block by block, so memory stays bounded.
-        Call it once, after the last :meth:`append` (the writer must be made ``with_pairs``).
-        """
-        from danq.encoders import reverse_complement_tokens
-
-        if not self.with_pairs:
-            raise DanqError(f"{self.path}: reverse complements need a writer made with_pairs")
-        f, n = self._file, self.n_rows
-        step = int(block_rows or self.chunk_rows)
-        for lo in range(0, n, step):
-            hi = min(lo + step, n)
-            coordinates = None
-            if self.with_coordinates:
-                coordinates = (
-                    [c.decode() if isinstance(c, bytes) else c for c in f["chrom"][lo:hi]],
-                    f["start"][lo:hi], f["end"][lo:hi],
-                )
-            self.append(
-                reverse_complement_tokens(f["sequences"][lo:hi]),
-                f["labels"][lo:hi] if self.has_labels else None,
-                [_reverse_name(s.decode() if isinstance(s, bytes) else s) for s in f["names"][lo:hi]],
-                strand=np.full(hi - lo, -1, dtype=np.int8),
-                pair_index=np.arange(lo, hi, dtype=np.int64),
-                coordinates=coordinates,
-            )
-            f["strand"][lo:hi] = 1
-            f["pair_index"][lo:hi] = np.arange(lo + n, hi + n, dtype=np.int64)
 
     def close(self, ok: bool = True) -> None:
         """Finish the file; with ``ok=False`` (an error happened) discard it."""

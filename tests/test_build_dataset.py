@@ -360,13 +360,20 @@ def test_both_strands_are_linked_pairs(genome_setup) -> None:
     build_dataset(setup["fasta"], setup["targets"], setup["tmp"] / "o",
                   small_options(both_strands=True))
     data = read_split(setup["tmp"] / "o" / "train.h5")
-    n = len(data["start"]) // 2
-    assert n > 0 and (data["strand"][:n] == 1).all() and (data["strand"][n:] == -1).all()
-    assert data["pair_index"].tolist() == list(range(n, 2 * n)) + list(range(n))
-    assert np.array_equal(data["tokens"][n:], reverse_complement_tokens(data["tokens"][:n]))
-    assert np.array_equal(data["labels"][n:], data["labels"][:n])
-    assert np.array_equal(data["start"][n:], data["start"][:n])
-    assert data["names"][0].endswith(":+") and data["names"][n].endswith(":-")
+    build_dataset(setup["fasta"], setup["targets"], setup["tmp"] / "single", small_options())
+    single = read_split(setup["tmp"] / "single" / "train.h5")
+    forward = np.flatnonzero(data["strand"] == 1)
+    partner = data["pair_index"][forward]
+    assert len(forward) == len(single["start"]) > 0 and len(data["strand"]) == 2 * len(forward)
+    assert (data["strand"][partner] == -1).all()
+    assert np.array_equal(data["pair_index"][partner], forward)
+    # the forward rows are the single-strand dataset, in the same order
+    assert np.array_equal(data["tokens"][forward], single["tokens"])
+    assert np.array_equal(data["labels"][forward], single["labels"])
+    assert np.array_equal(data["tokens"][partner], reverse_complement_tokens(single["tokens"]))
+    assert np.array_equal(data["labels"][partner], single["labels"])
+    assert np.array_equal(data["start"][partner], single["start"])
+    assert data["names"][forward[0]].endswith(":+") and data["names"][partner[0]].endswith(":-")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -462,16 +469,18 @@ def test_export_bed_writes_coordinates_and_labels(genome_setup) -> None:
     bed = setup["tmp"] / "train.bed"
     main(["export-bed", str(out / "train.h5"), "-o", str(bed)])
     lines = [line.split("\t") for line in bed.read_text().splitlines()]
-    n = len(data["start"]) // 2
-    assert len(lines) == n
+    forward = np.flatnonzero(data["strand"] == 1)
+    assert len(lines) == len(forward)
     names = ["CTCF", "RAD21", "DNase"]
-    for i in (0, n // 2, n - 1):
-        chrom, start, end, label, score, strand = lines[i]
+    for line, i in zip(lines, forward, strict=True):
+        chrom, start, end, label, score, strand = line
         assert (chrom, int(start), int(end)) == (data["chrom"][i], data["start"][i], data["end"][i])
         positives = [names[t] for t in np.flatnonzero(data["labels"][i])]
         assert label == (",".join(positives) or ".") and int(score) == len(positives)
         assert strand == "+"
     n_dnase = export_bed(out / "train.h5", setup["tmp"] / "d.bed", targets=["DNase"],
                          positives_only=True)
-    assert n_dnase == int(data["labels"][:n, 2].sum())
-    assert export_bed(out / "train.h5", setup["tmp"] / "all.bed", both_strands=True) == 2 * n
+    assert n_dnase == int(data["labels"][forward, 2].sum())
+    assert export_bed(out / "train.h5", setup["tmp"] / "all.bed", both_strands=True) == 2 * len(
+        forward
+    )

@@ -40,8 +40,8 @@ from danq.data import COMPRESSIONS
 @click.option("--max-n-fraction", type=float, default=0.05, show_default=True,
               help="Drop windows with a larger fraction of N.")
 @click.option("--both-strands", is_flag=True,
-              help="Also store each window's reverse complement (second half of each file, linked "
-                   "by strand/pair_index, as in the DeepSEA bundle).")
+              help="Also store each window's reverse complement, linked to it by strand and "
+                   "pair_index as in the DeepSEA bundle (written block by block).")
 @click.option("--compression", type=click.Choice(COMPRESSIONS), default="gzip", show_default=True,
               help="HDF5 compression of the outputs.")
 @progress_option
