@@ -879,6 +879,35 @@ def build_dataset(
         return Builder(handle, target_list, options, warn).run(out, progress=progress)
 
 
+def read_summary(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Load a build's ``summary.json`` (a :class:`DanqError` when it is not one)."""
+    file = require_file(path, "dataset summary")
+    try:
+        summary = json.loads(file.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DanqError(f"{file}: not a readable JSON file ({error})") from None
+    if not isinstance(summary, dict) or summary.get("format") != "danq-build-dataset-summary":
+        raise DanqError(f"{file}: not a `danq build-dataset` summary.json")
+    return summary
+
+
+def summary_markdown(summary: dict[str, Any]) -> list[str]:
+    """Markdown lines describing a build (for ``danq report``): windows per split, drops, targets."""
+    lines = ["## Dataset (danq build-dataset)", "",
+             "| split | windows | kept | background | samples | targets without positives |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for split, stats in summary["splits"].items():
+        empty = sum(1 for v in stats["positives"].values() if v == 0)
+        lines.append(f"| {split} | {stats['windows']} | {stats['kept']} | {stats['background']} | "
+                     f"{stats['samples']} | {empty} |")
+    dropped = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in summary["dropped_windows"].items())
+    options = summary["options"]
+    lines += ["", f"Targets: {len(summary['targets'])}; kept bins need a positive for "
+              f"{', '.join(options['require_category'])}; valid {options['valid'] or 'none'}, "
+              f"test {options['test'] or 'none'}. Dropped windows: {dropped}.", ""]
+    return lines
+
+
 # --------------------------------------------------------------------------------------------------
 # Export: samples as BED
 # --------------------------------------------------------------------------------------------------

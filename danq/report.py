@@ -306,6 +306,10 @@ def render_markdown(summary: Mapping[str, Any], table: Any) -> str:
             f"**{recovery[x]['n_recovered']}/{recovery[x]['n_planted']} "
             f"({_pct(recovery[x]['share'])})**" for x in labels) + " |")
         lines.append("")
+    if summary.get("dataset"):
+        from danq.build_dataset import summary_markdown
+
+        lines += summary_markdown(summary["dataset"])
     goals = summary.get("goals") or []
     if goals:
         lines += ["## Goals of the synthetic benchmark", "", "| goal | measured | met |",
@@ -335,6 +339,7 @@ def build_report(
     tomtom: Mapping[str, str | os.PathLike[str]] | None = None,
     truth: str | os.PathLike[str] | None = None,
     note: str = "",
+    dataset_summary: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Write summary.md, summary.json, auc_by_category.tsv and training_curves.png to ``outdir``.
 
@@ -353,6 +358,8 @@ def build_report(
         ``danq simulate`` truth.json naming the planted motifs.
     note
         A sentence shown at the top of the summary (e.g. why the layer sizes are reduced).
+    dataset_summary
+        ``danq build-dataset`` summary.json, listed in the summary when the data came from peaks.
 
     Returns
     -------
@@ -388,6 +395,10 @@ def build_report(
         summary["motif_recovery"] = recovery
         summary["motif_qvalue_threshold"] = QVALUE_THRESHOLD
     summary["goals"] = _goals(comparison, recovery, summary.get("challenger"))
+    if dataset_summary is not None:
+        from danq.build_dataset import read_summary
+
+        summary["dataset"] = read_summary(dataset_summary)
     history_frames = {label: read_history(path) for label, path in histories.items()}
     summary = _json_safe(summary)
 

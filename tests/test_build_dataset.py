@@ -484,3 +484,31 @@ def test_export_bed_writes_coordinates_and_labels(genome_setup) -> None:
     assert export_bed(out / "train.h5", setup["tmp"] / "all.bed", both_strands=True) == 2 * len(
         forward
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# the run report lists the dataset summary
+# --------------------------------------------------------------------------------------------------
+
+
+def test_report_lists_the_dataset_summary(genome_setup) -> None:
+    from danq.report import build_report
+
+    setup = genome_setup
+    out = setup["tmp"] / "o"
+    summary = build_dataset(setup["fasta"], setup["targets"], out,
+                            small_options(test="chr8", background_ratio=0.5))
+    metrics = setup["tmp"] / "metrics.tsv"
+    metrics.write_text("target\tcategory\tn_pos\tn_neg\troc_auc\tpr_auc\n"
+                       "CTCF\tTF\t10\t90\t0.9\t0.5\n")
+    build_report(setup["tmp"] / "report", {"DanQ": metrics}, dataset_summary=out / "summary.json")
+    markdown = (setup["tmp"] / "report" / "summary.md").read_text()
+    train, test = summary["splits"]["train"], summary["splits"]["test"]
+    assert "## Dataset (danq build-dataset)" in markdown
+    assert (f"| train | {train['windows']} | {train['kept']} | {train['background']} | "
+            f"{train['samples']} |") in markdown
+    assert f"| test | {test['windows']} | {test['kept']} |" in markdown and test["windows"] > 0
+    bad = setup["tmp"] / "bad.json"
+    bad.write_text("{}")
+    with pytest.raises(DanqError, match="not a `danq build-dataset` summary"):
+        build_report(setup["tmp"] / "r2", {"DanQ": metrics}, dataset_summary=bad)

@@ -138,6 +138,8 @@ def test_peaks_source_builds_the_splits_from_the_genome_and_peaks(tmp_path: Path
     assert f"--genome {genome} --targets {targets} -o results/peaks/data" in line
     assert "--background-ratio 1.5" in line and "--test chr8" in line and "--both-strands" in line
     assert "--window" not in line  # unset options keep the CLI's DeepSEA defaults
+    report = next(x for x in result.stdout.splitlines() if "danq report" in x)
+    assert "--dataset-summary results/peaks/data/summary.json" in report
 
 
 # ---------------------------------------------------------------------------------- validation

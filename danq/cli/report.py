@@ -31,17 +31,19 @@ def _pairs(option: str, values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--truth", type=click.Path(dir_okay=False), default=None,
               help="`danq simulate` truth.json: the planted motifs.")
 @click.option("--note", default="", help="A sentence shown at the top of the summary.")
+@click.option("--dataset-summary", type=click.Path(dir_okay=False), default=None,
+              help="`danq build-dataset` summary.json, listed in the summary.")
 @click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
               help="Output folder: summary.md, summary.json, auc_by_category.tsv, "
                    "training_curves.png.")
-def command(metrics, histories, tomtom, truth, note, outdir):
+def command(metrics, histories, tomtom, truth, note, dataset_summary, outdir):
     """Summarise a run: AUC per target category, DanQ's wins over DeepSEA, planted motifs
     recovered by each model's filters (TOMTOM q < 0.05), and the training curves."""
     from danq.report import build_report
 
     summary = build_report(
         outdir, _pairs("--metrics", metrics), _pairs("--history", histories),
-        _pairs("--tomtom", tomtom), truth, note=note,
+        _pairs("--tomtom", tomtom), truth, note=note, dataset_summary=dataset_summary,
     )
     click.echo(f"wrote {outdir}/summary.md", err=True)
     for goal in summary.get("goals", []):

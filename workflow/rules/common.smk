@@ -103,6 +103,8 @@ def report_inputs(wildcards):
             files[f"tomtom_{model}"] = f"{OUT}/motifs/{model}/tomtom.tsv"
     if SOURCE == "simulate":
         files["truth"] = f"{SIMULATED}/truth.json"
+    if SOURCE == "peaks":
+        files["dataset"] = f"{OUT}/data/summary.json"
     return files
 
 
@@ -117,6 +119,8 @@ def report_options(wildcards, input):
             options.append(f"--tomtom {label}={input[f'tomtom_{model}']}")
     if "truth" in input.keys():
         options.append(f"--truth {input.truth}")
+    if "dataset" in input.keys():
+        options.append(f"--dataset-summary {input.dataset}")
     return " ".join(options)
 
 
