@@ -438,6 +438,22 @@ def test_cli_errors_are_one_line_and_leave_no_output(genome_setup, capsys) -> No
     assert not out.exists()
 
 
+def test_an_output_folder_holding_inputs_or_other_files_is_refused(genome_setup) -> None:
+    setup = genome_setup
+    with pytest.raises(DanqError, match="holds the input"):
+        build_dataset(setup["fasta"], setup["targets"], setup["tmp"], small_options())
+    other = setup["tmp"] / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    with pytest.raises(DanqError, match="not an earlier build"):
+        build_dataset(setup["fasta"], setup["targets"], other, small_options())
+    assert (other / "notes.txt").read_text() == "mine"
+    out = setup["tmp"] / "out"
+    build_dataset(setup["fasta"], setup["targets"], out, small_options())
+    build_dataset(setup["fasta"], setup["targets"], out, small_options(test="chr8"))  # rebuild
+    assert json.loads((out / "summary.json").read_text())["options"]["test"] == "chr8"
+
+
 def test_peaks_on_unknown_chromosomes_warn_once(genome_setup, capsys) -> None:
     setup = genome_setup
     tmp = setup["tmp"]
