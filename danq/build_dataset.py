@@ -21,6 +21,11 @@ this module follows that description:
   A window belongs to a region only when it lies entirely inside it; a window that straddles a region's
   edge is dropped (``split_boundary``), so no base of one split's windows is seen by another split.
   Everything else is training.
+* filters (ours; DeepSEA does not describe any): ``--chroms`` (default the primary 1-22, X, Y;
+  contigs and chrM skipped), a window overlapping a ``--blacklist`` interval by one base is dropped
+  (``blacklist``), and one with more than ``max_n_fraction`` (default 0.05) N bases (``n_fraction``);
+* ``both_strands`` stores each window's reverse complement too, linked by ``strand`` / ``pair_index``
+  (written block by block: B forward rows, then their B reverse complements).
 
 Labels are computed per chromosome from the merged peaks with cumulative sums (:func:`covered_bases`),
 and only for the sampled bins, so memory is bounded by one chromosome's sampled bins x targets (plus the
@@ -737,6 +742,11 @@ class Builder:
             for s in SPLITS:
                 if per_split[s]["windows"] == 0:
                     self.warn(f"the {s} split is empty")
+            if self.background_shortfall:
+                self.warn(
+                    f"{self.background_shortfall} background bins could not be drawn (too few "
+                    "eligible bins on their chromosome and split)"
+                )
             summary = self._summary(per_split, time.perf_counter() - started)
             with open(tmp / "summary.json", "w") as handle:
                 json.dump(summary, handle, indent=2)
