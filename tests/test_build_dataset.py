@@ -528,3 +528,15 @@ def test_report_lists_the_dataset_summary(genome_setup) -> None:
     bad.write_text("{}")
     with pytest.raises(DanqError, match="not a `danq build-dataset` summary"):
         build_report(setup["tmp"] / "r2", {"DanQ": metrics}, dataset_summary=bad)
+
+
+def test_unreadable_peak_files_are_one_line_errors(tmp_path: Path) -> None:
+    truncated = tmp_path / "cut.bed.gz"
+    truncated.write_bytes(gzip.compress(b"chr1\t5\t10\n" * 1000)[:60])
+    with pytest.raises(DanqError, match="cut.bed.gz: cannot read"):
+        read_intervals(truncated)
+    with pytest.raises(DanqError, match="does not exist"):
+        read_intervals(tmp_path / "missing.bed")
+    (tmp_path / "folder.bed").mkdir()
+    with pytest.raises(DanqError, match="is not a regular file"):
+        read_intervals(tmp_path / "folder.bed")
