@@ -9,6 +9,8 @@ File layout (``format = "danq-dataset"``, ``format_version = 1``)::
     /target_categories  (T,)   str     '' where unknown
     /strand             (N,)   int8    optional: +1 forward, -1 reverse complement
     /pair_index         (N,)   int64   optional: row of the reverse-complement partner, -1 if none
+    /chrom, /start, /end (N,)  str, int64, int64   optional: genomic window of each sample (0-based,
+                                       half-open), written by ``danq build-dataset``
     attrs: format, format_version, alphabet ("ACGT"), sequence_length, n_targets, source, has_labels
 
 Tokens take one byte per base (a quarter of a float one-hot's size is not needed: gzip packs them to about
@@ -80,6 +82,8 @@ class DatasetWriter:
         Store ``strand`` and ``pair_index`` per sample (reverse-complement pairs).
     chunk_rows
         Rows per HDF5 chunk; defaults to about 1 MiB of tokens.
+    with_coordinates
+        Store each sample's genomic window (``chrom``, ``start``, ``end``; 0-based, half-open).
     compression
         ``gzip`` (level 1: as small as higher levels on DNA tokens, and faster), ``lzf`` or ``none``.
     """
@@ -96,6 +100,7 @@ class DatasetWriter:
         with_pairs: bool = False,
         chunk_rows: int | None = None,
         compression: str = "gzip",
+        with_coordinates: bool = False,
     ) -> None:
         if sequence_length <= 0:
             raise DanqError(f"{path}: sequence length must be positive")
@@ -110,6 +115,7 @@ class DatasetWriter:
             raise DanqError(f"{path}: {len(categories)} categories for {n_targets} targets")
         self.has_labels = has_labels
         self.with_pairs = with_pairs
+        self.with_coordinates = with_coordinates
         self.chunk_rows = int(chunk_rows or default_chunk_rows(self.sequence_length))
         self._context = atomic_path(self.path)
         tmp = self._context.__enter__()
@@ -160,6 +166,12 @@ class DatasetWriter:
             f.create_dataset(
                 "pair_index", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(rows,)
             )
+        if self.with_coordinates:
+            f.create_dataset("chrom", shape=(0,), maxshape=(None,), dtype=strings, chunks=(rows,))
+            for column in ("start", "end"):
+                f.create_dataset(
+                    column, shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(rows,)
+                )
         self.n_rows = 0
 
     def append(
@@ -169,8 +181,12 @@ class DatasetWriter:
         names: Sequence[str],
         strand: np.ndarray | None = None,
         pair_index: np.ndarray | None = None,
+        coordinates: tuple[Sequence[str], np.ndarray, np.ndarray] | None = None,
     ) -> None:
-        """Append a block of ``B`` rows: tokens ``(B, L)`` uint8, labels ``(B, T)`` uint8, names."""
+        """Append a block of ``B`` rows: tokens ``(B, L)`` uint8, labels ``(B, T)`` uint8, names.
+
+        ``coordinates`` is ``(chroms, starts, ends)`` for a writer made ``with_coordinates``.
+        """
         tokens = np.asarray(tokens, dtype=np.uint8)
         b = tokens.shape[0]
         if tokens.ndim != 2 or tokens.shape[1] != self.sequence_length:
@@ -181,7 +197,7 @@ class DatasetWriter:
         if len(names) != b:
             raise DanqError(f"{self.path}: {len(names)} names for {b} sequences")
         with h5_writes(self._file):
-            self._append(tokens, labels, names, strand, pair_index)
+            self._append(tokens, labels, names, strand, pair_index, coordinates)
 
     def _append(
         self,
@@ -190,6 +206,7 @@ class DatasetWriter:
         names: Sequence[str],
         strand: np.ndarray | None,
         pair_index: np.ndarray | None,
+        coordinates: tuple[Sequence[str], np.ndarray, np.ndarray] | None,
     ) -> None:
         b = tokens.shape[0]
         lo, hi = self.n_rows, self.n_rows + b
@@ -215,6 +232,13 @@ class DatasetWriter:
             f["strand"][lo:hi] = np.asarray(strand, dtype=np.int8)
             f["pair_index"].resize(hi, axis=0)
             f["pair_index"][lo:hi] = np.asarray(pair_index, dtype=np.int64)
+        if self.with_coordinates:
+            if coordinates is None:
+                raise DanqError(f"{self.path}: coordinates are required for this dataset")
+            chroms, starts, ends = coordinates
+            for column, values in (("chrom", _strings(chroms)), ("start", starts), ("end", ends)):
+                f[column].resize(hi, axis=0)
+                f[column][lo:hi] = values
         self.n_rows = hi
 
     def close(self, ok: bool = True) -> None:

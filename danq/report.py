@@ -380,6 +380,10 @@ def render_markdown(summary: Mapping[str, Any], table: Any) -> str:
         from danq.report_baselines import render_baselines
 
         lines += render_baselines(summary["baselines"])
+    if summary.get("dataset"):
+        from danq.build_dataset import summary_markdown
+
+        lines += summary_markdown(summary["dataset"])
     goals = summary.get("goals") or []
     if goals:
         lines += ["## Goals of the synthetic benchmark", "", "| goal | measured | met |",
@@ -410,6 +414,7 @@ def build_report(
     truth: str | os.PathLike[str] | None = None,
     note: str = "",
     baselines: str | os.PathLike[str] | None = None,
+    dataset_summary: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Write summary.md, summary.json, auc_by_category.tsv and training_curves.png to ``outdir``.
 
@@ -432,6 +437,8 @@ def build_report(
         A ``danq baselines`` output folder: oracle ceiling, presence-only and PWM-scan baselines
         beside each model, noisy and clean labels, decoy breakdown (:mod:`danq.report_baselines`);
         its "learned grammar" count replaces the head-to-head grammar goal.
+    dataset_summary
+        ``danq build-dataset`` summary.json, listed in the summary when the data came from peaks.
 
     Returns
     -------
@@ -481,6 +488,10 @@ def build_report(
         if goal is not None:
             summary["goals"] = [goal] + [g for g in summary["goals"]
                                          if "of grammar targets" not in g["goal"]]
+    if dataset_summary is not None:
+        from danq.build_dataset import read_summary
+
+        summary["dataset"] = read_summary(dataset_summary)
     history_frames = {label: read_history(path) for label, path in histories.items()}
     summary = _json_safe(summary)
 

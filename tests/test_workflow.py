@@ -209,6 +209,26 @@ def test_default_config_trains_both_models_with_identical_settings(
     assert run_options(configs["deepsea"]) == run_options(configs["danq"])
 
 
+def test_peaks_source_builds_the_splits_from_the_genome_and_peaks(tmp_path: Path) -> None:
+    genome, targets = tmp_path / "hg.fa", tmp_path / "targets.tsv"
+    genome.write_text(">chr1\nACGT\n")
+    targets.write_text("name\tcategory\tpeaks\n")
+    config = load(REPO / "config" / "peaks.yaml")
+    config["data"].update(genome=str(genome), targets=str(targets))
+    config["data"]["build"].update(background_ratio=1.5, test="chr8")
+    config["device"] = "cpu"
+    result = snakemake(tmp_path, write_config(tmp_path, config), "-n", "-p")
+    assert result.returncode == 0, result.stdout
+    counts = job_counts(result.stdout)
+    assert counts["build_dataset"] == 1 and "encode" not in counts and "simulate" not in counts
+    line = next(x for x in result.stdout.splitlines() if "danq build-dataset" in x)
+    assert f"--genome {genome} --targets {targets} -o results/peaks/data" in line
+    assert "--background-ratio 1.5" in line and "--test chr8" in line and "--both-strands" in line
+    assert "--window" not in line  # unset options keep the CLI's DeepSEA defaults
+    report = next(x for x in result.stdout.splitlines() if "danq report" in x)
+    assert "--dataset-summary results/peaks/data/summary.json" in report
+
+
 # ---------------------------------------------------------------------------------- validation
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
@@ -221,7 +241,7 @@ def validate(config: dict) -> None:
     snakemake_validate(config, str(SCHEMA), set_default=True)
 
 
-@pytest.mark.parametrize("name", ["config", "test", "benchmark", "deepsea"])
+@pytest.mark.parametrize("name", ["config", "test", "benchmark", "deepsea", "peaks"])
 def test_shipped_configs_are_valid(name: str) -> None:
     config = load(REPO / "config" / f"{name}.yaml")
     validate(config)

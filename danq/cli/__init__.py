@@ -28,6 +28,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "encode": ("encode", "Encode FASTA (+ labels TSV) into a danq HDF5 dataset."),
     "import-deepsea": ("import_deepsea", "Convert the DeepSEA training bundle (.mat) to danq datasets."),
     "import-weights": ("import_weights", "Import published DeepSEA, Beluga or DanQ weights as a checkpoint."),
+    "build-dataset": ("build_dataset", "Build DeepSEA-style datasets from a genome and peak files."),
+    "export-bed": ("export_bed", "Write a dataset's windows and labels as BED."),
     "train": ("train", "Train DeepSEA, DanQ or DanQ-JASPAR on danq datasets."),
     "evaluate": ("evaluate", "Per-target ROC/PR AUC of a model on a test dataset."),
     "baselines": ("baselines", "Oracle, presence-only and PWM-scan baselines of the synthetic benchmark."),

@@ -34,10 +34,12 @@ def _pairs(option: str, values: tuple[str, ...]) -> dict[str, str]:
               help="`danq baselines` output folder: oracle ceiling, presence-only and PWM-scan "
                    "baselines beside each model (synthetic benchmark).")
 @click.option("--note", default="", help="A sentence shown at the top of the summary.")
+@click.option("--dataset-summary", type=click.Path(dir_okay=False), default=None,
+              help="`danq build-dataset` summary.json, listed in the summary.")
 @click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
               help="Output folder: summary.md, summary.json, auc_by_category.tsv, "
                    "training_curves.png.")
-def command(metrics, histories, tomtom, truth, baselines, note, outdir):
+def command(metrics, histories, tomtom, truth, baselines, note, dataset_summary, outdir):
     """Summarise a run: AUC per target category, DanQ's wins over DeepSEA, planted motifs
     recovered by each model's filters (TOMTOM q < 0.05), and the training curves."""
     from pathlib import Path
@@ -53,11 +55,11 @@ def command(metrics, histories, tomtom, truth, baselines, note, outdir):
     written = [Path(outdir) / name for name in ("summary.md", "summary.json",
                                                  "auc_by_category.tsv", "training_curves.png")]
     inputs = [*metric_paths.values(), *history_paths.values(), *tomtom_paths.values(), truth,
-              baselines]
+              baselines, dataset_summary]
     refuse_overwriting_inputs(inputs, written)
     with output_directory(outdir):
         summary = build_report(outdir, metric_paths, history_paths, tomtom_paths, truth, note=note,
-                               baselines=baselines)
+                               baselines=baselines, dataset_summary=dataset_summary)
     click.echo(f"wrote {outdir}/summary.md", err=True)
     for goal in summary.get("goals", []):
         click.echo(f"  {goal['goal']}: {goal['measured']} ({'met' if goal['met'] else 'not met'})",

@@ -120,6 +120,8 @@ def report_inputs(wildcards):
     if SOURCE == "simulate":
         files["truth"] = f"{SIMULATED}/truth.json"
         files["baselines"] = f"{OUT}/baselines/summary.json"
+    if SOURCE == "peaks":
+        files["dataset"] = f"{OUT}/data/summary.json"
     return files
 
 
@@ -152,4 +154,38 @@ def report_options(wildcards, input):
         options.append(f"--truth {input.truth}")
     if "baselines" in input.keys():
         options.append(f"--baselines {os.path.dirname(input.baselines)}")
+    if "dataset" in input.keys():
+        options.append(f"--dataset-summary {input.dataset}")
     return " ".join(options)
+
+
+def build_dataset_inputs(wildcards):
+    """Genome, targets table and (when set) blacklist of source: peaks."""
+    data = config["data"]
+    files = {"genome": data["genome"], "targets": data["targets"]}
+    if data["build"]["blacklist"]:
+        files["blacklist"] = data["build"]["blacklist"]
+    return files
+
+
+def build_dataset_options(wildcards, input):
+    """`danq build-dataset` options from data.build (unset ones keep the CLI's DeepSEA defaults)."""
+    build = config["data"]["build"]
+    options = [
+        optional_option("--bin-size", build["bin_size"]),
+        optional_option("--window", build["window"]),
+        optional_option("--require-category", build["require_category"]),
+        optional_option("--background-ratio", build["background_ratio"]),
+        optional_option("--seed", build["seed"]),
+        optional_option("--valid", build["valid"]),
+        optional_option("--test", build["test"]),
+        optional_option("--chroms", build["chroms"]),
+        optional_option("--max-n-fraction", build["max_n_fraction"]),
+    ]
+    if "blacklist" in input.keys():
+        options.append(f"--blacklist {shlex.quote(input.blacklist)}")
+    if build["match_gc"]:
+        options.append("--match-gc")
+    if build["both_strands"]:
+        options.append("--both-strands")
+    return " ".join(o for o in options if o)
