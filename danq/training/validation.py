@@ -41,23 +41,23 @@ def evaluate_loss_and_auc(
     import torch.nn.functional as F
 
     from danq.data import open_dataset
-    from danq.encoders import tokens_to_one_hot
-    from danq.runtime import autocast
+    from danq.inference import Predictor
+    from danq.model_info import ModelInfo
 
+    # the one inference core, on the forward strand only (validation scores what training sees)
+    predictor = Predictor(model=model, info=ModelInfo.for_model(model), device=device,
+                          precision=precision, rc_average=False)
     model.eval()
     loss_sum, count = 0.0, 0
     all_scores, all_labels = [], []
-    with open_dataset(path) as ds, torch.inference_mode():
+    with open_dataset(path) as ds:
         stop = len(ds) if max_samples is None else min(len(ds), max_samples)
         for tokens, labels in ds.batches(batch_size, 0, stop):
-            x = torch.from_numpy(tokens_to_one_hot(tokens)).to(device, non_blocking=True)
-            y = torch.from_numpy(labels.astype(np.float32)).to(device, non_blocking=True)
-            with autocast(device, precision):
-                logits = model(x)
-            logits = logits.float()
+            logits = torch.from_numpy(predictor.from_tokens(tokens, logits=True))
+            y = torch.from_numpy(labels.astype(np.float32))
             loss_sum += float(F.binary_cross_entropy_with_logits(logits, y, reduction="sum"))
             count += y.numel()
-            all_scores.append(torch.sigmoid(logits).cpu().numpy())
+            all_scores.append(torch.sigmoid(logits).numpy())
             all_labels.append(labels)
     roc, pr, n_scored = mean_aucs(np.concatenate(all_labels), np.concatenate(all_scores))
     return {"loss": loss_sum / max(count, 1), "roc_auc": roc, "pr_auc": pr, "n_scored": n_scored}
