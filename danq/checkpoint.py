@@ -145,23 +145,33 @@ def save_checkpoint(
         torch.save(payload, tmp)
 
 
-def _torch_load(path: PathLike, map_location: Any) -> Any:
-    """``torch.load`` with ``weights_only=True``; every failure becomes a one-line DanqError."""
+def torch_load_weights_only(
+    path: PathLike,
+    map_location: Any = "cpu",
+    *,
+    what: str = "danq checkpoint",
+    advice: str = "danq loads weights only",
+) -> Any:
+    """``torch.load`` with ``weights_only=True``; every failure becomes a one-line DanqError.
+
+    ``what`` names the expected kind of file in the message; ``advice`` follows the refusal of a
+    file that carries pickled Python objects (which ``weights_only`` never runs).
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pickle-protocol warnings from foreign files
             return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
-        if "GLOBAL" in str(error):
+        if "global" in str(error).lower():
             raise DanqError(
                 f"{path}: refuses to load: the file contains pickled Python objects "
-                f"(possibly code); danq loads weights only"
+                f"(possibly code); {advice}"
             ) from None
-        raise DanqError(f"{path}: not a danq checkpoint (corrupt or truncated)") from None
+        raise DanqError(f"{path}: not a {what} (corrupt or truncated)") from None
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception:
-        raise DanqError(f"{path}: not a danq checkpoint (corrupt or truncated)") from None
+        raise DanqError(f"{path}: not a {what} (corrupt or truncated)") from None
 
 
 def read_checkpoint(path: PathLike, map_location: Any = "cpu") -> dict[str, Any]:
@@ -177,7 +187,7 @@ def read_checkpoint(path: PathLike, map_location: Any = "cpu") -> dict[str, Any]
         that is not a danq checkpoint, a newer format version, or an unknown architecture.
     """
     require_file(path, "checkpoint")
-    payload = _torch_load(path, map_location)
+    payload = torch_load_weights_only(path, map_location)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise DanqError(f"{path}: not a danq checkpoint (no '{FORMAT}' format marker)")
     version = payload.get("format_version")

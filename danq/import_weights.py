@@ -53,8 +53,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -67,6 +65,7 @@ from torch import nn
 
 from danq.errors import DanqError
 from danq.io import require_file
+from danq.sequences import is_hdf5
 
 PathLike = str | os.PathLike[str]
 
@@ -83,7 +82,6 @@ PUBLISHED_ALPHABET = "AGCT"
 #: Index into an A,G,C,T channel axis for each of danq's A,C,G,T channels.
 AGCT_TO_ACGT = [PUBLISHED_ALPHABET.index(base) for base in "ACGT"]  # [0, 2, 1, 3]
 
-HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 DEEPSEA_NAMES_RESOURCE = "deepsea_predictor.names"
 DEEPSEA_N_TARGETS = 919
 
@@ -142,29 +140,14 @@ def file_sha256(path: PathLike, block: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def is_hdf5(path: PathLike) -> bool:
-    """Whether the file starts with the HDF5 signature (at offset 0, where h5py writes it)."""
-    with open(path, "rb") as handle:
-        return handle.read(len(HDF5_MAGIC)) == HDF5_MAGIC
-
-
 def read_torch_state_dict(path: Path) -> ForeignWeights:
     """Load a ``torch.save``'d state dict with ``weights_only=True``; every failure is one line."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            payload = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        if "GLOBAL" in str(error) or "global" in str(error):
-            raise DanqError(
-                f"{path}: refuses to load: the file pickles Python objects (possibly code), not a "
-                "state dict of tensors; give the published state-dict file (e.g. deepsea_cpu.pth)"
-            ) from None
-        raise DanqError(f"{path}: not a PyTorch weight file (corrupt or truncated)") from None
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except Exception:
-        raise DanqError(f"{path}: not a PyTorch weight file (corrupt or truncated)") from None
+    from danq.checkpoint import torch_load_weights_only
+
+    payload = torch_load_weights_only(
+        path, what="PyTorch weight file",
+        advice="give the published state-dict file of tensors (e.g. deepsea_cpu.pth)",
+    )
     if isinstance(payload, Mapping) and payload.get("format") == "danq-checkpoint":
         raise DanqError(f"{path}: is already a danq checkpoint; nothing to import")
     if not isinstance(payload, Mapping) or not payload:
