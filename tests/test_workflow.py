@@ -120,6 +120,7 @@ def test_runs_are_a_map_each_naming_its_architecture(tmp_path: Path) -> None:
     [
         (lambda c: c["models"]["danq"].update(arch="transformer"), "not an architecture"),
         (lambda c: c.update(compare=["danq", "nope"]), "not an enabled run"),
+        (lambda c: c["models"]["danq"].update(optimizer="lbfgs"), "not an optimiser"),
     ],
 )
 def test_bad_runs_are_refused_before_any_job(tmp_path: Path, change, message: str) -> None:

@@ -6,6 +6,7 @@ import click
 
 from danq.cli.options import device_option, precision_option, progress_option, threads_option
 from danq.models.registry import NAMES as MODEL_NAMES
+from danq.training.optimizers import OPTIMIZERS
 
 
 @click.command(name="train", context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,7 +21,7 @@ from danq.models.registry import NAMES as MODEL_NAMES
 @click.option("--epochs", type=int, default=None,
               help="Maximum epochs [danq 60, danq-jaspar 32, deepsea 20].")
 @click.option("--batch-size", type=int, default=None, help="Batch size [danq 100, deepsea 16].")
-@click.option("--optimizer", type=click.Choice(["rmsprop", "sgd", "adam"]), default=None,
+@click.option("--optimizer", type=click.Choice(list(OPTIMIZERS)), default=None,
               help="Optimiser [danq: rmsprop, deepsea: sgd]. Naming one resets lr, rho, eps, "
                    "momentum, dampening and every regulariser (weight decay, lr decay, max-norm, "
                    "L1) to that optimiser's own defaults unless they are given too; the resolved "

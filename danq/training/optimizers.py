@@ -1,6 +1,6 @@
 """Optimisers (a registry: adding one = one entry in :data:`OPTIMIZERS`) and the update's extras.
 
-* ``rmsprop``: :class:`KerasRMSprop`, the update of Keras 0.2 that DanQ was trained with,
+* ``rmsprop``: :class:`danq.training.keras_rmsprop.KerasRMSprop`, the update of Keras 0.2 that DanQ was trained with,
   ``a = rho a + (1 - rho) g²; p -= lr g / sqrt(a + eps)``. PyTorch's ``RMSprop`` puts eps
   outside the root (``sqrt(a) + eps``), which makes the first steps of a full-size DanQ about
   400 times larger for the many weights whose gradients are tiny.
@@ -19,74 +19,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
-
-import torch
-import torch.nn.functional as F
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from danq.errors import DanqError
 from danq.training.hyperparameters import Hyperparameters
 
-
-class KerasRMSprop(torch.optim.Optimizer):
-    """RMSprop exactly as Keras 0.2 applied it: eps inside the square root.
-
-    Per parameter ``p`` with gradient ``g`` (plus ``weight_decay * p`` when set) and accumulator
-    ``a`` (zeros at the start)::
-
-        a <- rho * a + (1 - rho) * g**2
-        p <- p - lr * g / sqrt(a + eps)
-
-    Parameters
-    ----------
-    params
-        Parameters or parameter groups.
-    lr, rho, eps
-        Keras's defaults are 1e-3, 0.9 and 1e-6.
-    weight_decay
-        L2 coefficient added to the gradient (Keras had none by default).
-    """
-
-    def __init__(
-        self,
-        params: Iterable[Any],
-        lr: float = 1e-3,
-        rho: float = 0.9,
-        eps: float = 1e-6,
-        weight_decay: float = 0.0,
-    ) -> None:
-        if not lr > 0 or not 0 <= rho < 1 or not eps >= 0 or not weight_decay >= 0:
-            raise ValueError(f"bad RMSprop settings lr={lr} rho={rho} eps={eps}")
-        super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay})
-
-    @torch.no_grad()
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Apply one update to every parameter that has a gradient."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            lr, rho, eps, decay = group["lr"], group["rho"], group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = p.grad if not decay else p.grad.add(p, alpha=decay)
-                state = self.state[p]
-                if not state:
-                    state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                square_avg = state["square_avg"]
-                square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
-                p.addcdiv_(grad, square_avg.add(eps).sqrt_(), value=-lr)
-        return loss
+if TYPE_CHECKING:  # the registry is read without torch (CLI choices, workflow checks)
+    import torch
+    from torch import nn
 
 
 def _rmsprop(params: Iterable[Any], hp: Hyperparameters) -> torch.optim.Optimizer:
+    from danq.training.keras_rmsprop import KerasRMSprop
+
     return KerasRMSprop(params, lr=hp.lr, rho=hp.rho, eps=hp.eps, weight_decay=hp.weight_decay)
 
 
 def _sgd(params: Iterable[Any], hp: Hyperparameters) -> torch.optim.Optimizer:
+    import torch
+
     return torch.optim.SGD(
         params, lr=hp.lr, momentum=hp.momentum,
         dampening=hp.dampening if hp.momentum else 0.0, weight_decay=hp.weight_decay,
@@ -94,6 +45,8 @@ def _sgd(params: Iterable[Any], hp: Hyperparameters) -> torch.optim.Optimizer:
 
 
 def _adam(params: Iterable[Any], hp: Hyperparameters) -> torch.optim.Optimizer:
+    import torch
+
     return torch.optim.Adam(params, lr=hp.lr, eps=hp.eps, weight_decay=hp.weight_decay)
 
 
@@ -170,6 +123,9 @@ def apply_max_norm(model: nn.Module, max_norm: float) -> None:
     """
     if not max_norm:
         return
+    import torch
+    from torch import nn
+
     with torch.no_grad():
         for module in model.modules():
             if isinstance(module, (nn.Conv1d, nn.Linear)):
@@ -178,6 +134,8 @@ def apply_max_norm(model: nn.Module, max_norm: float) -> None:
 
 def output_layer(model: nn.Module) -> nn.Linear:
     """The model's output layer: its last ``nn.Linear`` (``fc2`` in every danq architecture)."""
+    from torch import nn
+
     linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
     if not linears:
         raise DanqError(f"{type(model).__name__}: no Linear output layer for the L1 penalty")
@@ -203,6 +161,8 @@ class OutputL1Penalty:
 
     def penalty(self) -> torch.Tensor:
         """``weight * sum|W h + b|`` for the last forward pass, ``h`` detached."""
+        import torch.nn.functional as F
+
         if self._input is None:
             raise RuntimeError("OutputL1Penalty.penalty() before any forward pass")
         logits = F.linear(self._input.detach(), self.layer.weight, self.layer.bias)
@@ -221,5 +181,7 @@ def training_loss(
 
     Returns ``(loss to minimise, BCE alone)``; the BCE is what the metrics report.
     """
+    import torch.nn.functional as F
+
     bce = F.binary_cross_entropy_with_logits(logits.float(), targets)
     return (bce if penalty is None else bce + penalty), bce

@@ -3,6 +3,7 @@
 import shlex
 
 from danq.models.registry import ARCHITECTURES, NAMES
+from danq.training.optimizers import OPTIMIZERS
 
 OUT = config["outdir"].rstrip("/")
 SPLITS = ["train", "valid", "test"]
@@ -15,6 +16,11 @@ for _run, _spec in config["models"].items():
         raise ValueError(
             f"config: models.{_run}.arch {_spec['arch']!r} is not an architecture "
             f"(valid: {', '.join(NAMES)})"
+        )
+    if _spec["optimizer"] is not None and _spec["optimizer"] not in OPTIMIZERS:
+        raise ValueError(
+            f"config: models.{_run}.optimizer {_spec['optimizer']!r} is not an optimiser "
+            f"(valid: {', '.join(OPTIMIZERS)})"
         )
 # Figure and report labels: the run's own label, else its architecture's display label.
 MODEL_LABELS = {
