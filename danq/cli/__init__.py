@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("evaluate", "Per-target ROC/PR AUC of a model on a test dataset."),
     "compare": ("compare", "Compare two evaluations target by target (the DanQ paper's figure)."),
     "predict": ("predict", "Predict chromatin features for the sequences of a FASTA file."),
+    "variant-effect": ("variant_effect", "Score how variants (VCF/TSV) change a model's predictions."),
     "motifs": ("motifs", "Turn first-layer filters into motifs and match them to JASPAR."),
     "report": ("report", "Summarise a workflow run: model comparison, motif recovery, curves."),
 }
