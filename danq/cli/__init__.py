@@ -25,6 +25,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "compare": ("compare", "Compare two evaluations target by target (the DanQ paper's figure)."),
     "predict": ("predict", "Predict chromatin features for the sequences of a FASTA file."),
     "variant-effect": ("variant_effect", "Score how variants (VCF/TSV) change a model's predictions."),
+    "simulate-variants": ("simulate_variants", "Write a genome + VCF of motif-hitting and neutral variants (ground truth)."),
+    "variant-report": ("variant_report", "Top-variant heatmaps and ground-truth ROC AUC of variant effects."),
     "motifs": ("motifs", "Turn first-layer filters into motifs and match them to JASPAR."),
     "report": ("report", "Summarise a workflow run: model comparison, motif recovery, curves."),
 }
