@@ -443,3 +443,22 @@ def test_model_longer_than_every_chromosome(tmp_path):
 def test_cli_help_lists_variant_effect():
     result = CliRunner().invoke(cli, ["--help"])
     assert "variant-effect" in result.output
+
+
+def test_gzipped_vcf_and_background_vcf(model_path, genome_path, chr1, tmp_path):
+    rows = [("chr1", 1000 + 10 * i, f"b{i}", chr1[999 + 10 * i], _other(chr1[999 + 10 * i]))
+            for i in range(5)]
+    background = _write_vcf(tmp_path / "background.vcf", rows)
+    variants = tmp_path / "v.vcf.gz"
+    variants.write_bytes(gzip.compress(_write_vcf(tmp_path / "v.vcf", rows[:1]).read_bytes()))
+    out = tmp_path / "out"
+    code, err = _run(["variant-effect", str(variants), "--genome", str(genome_path), "--model",
+                      str(model_path), "-o", str(out), "--background-vcf", str(background)])
+    assert code == 0, err
+    pvalues = pd.read_csv(out / "pvalue.tsv", sep="\t")[TARGETS].to_numpy()
+    # 5 background variants: p = (1 + k) / 6 with k of them at least as extreme.
+    k = np.rint(pvalues * 6) - 1
+    np.testing.assert_allclose(pvalues, (1 + k) / 6, atol=1e-3)  # the TSV keeps 4 digits
+    assert ((k >= 0) & (k <= 5)).all()
+    with h5py.File(out / "variant_effects.h5") as f:
+        assert f["background_abs_logit_diff"].shape == (5, 3)
