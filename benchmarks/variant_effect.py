@@ -3,8 +3,8 @@
 A work folder gets a random genome (two chromosomes), a sorted VCF of random SNVs whose REF matches
 the genome, and a DanQ checkpoint (random weights): ``--model published`` is the published size
 (1 kb input, 320 filters, BiLSTM 2x320, 925 dense, 919 targets); ``--model small`` keeps the 1 kb
-input and 919 outputs but shrinks the layers, to measure the pipeline's memory at 100 k variants on
-a CPU in minutes. Each size runs :func:`danq.variant_effect.run_variant_effect` in a fresh child
+input and 919 outputs but shrinks the layers (``tiny`` even more: the pipeline alone), to measure
+memory at 100 k variants on a CPU in minutes. Each size runs :func:`danq.variant_effect.run_variant_effect` in a fresh child
 process (the first N records of the VCF, all outputs written: one TSV per score, skipped.tsv, the
 HDF5), which reports its wall time and peak RSS (``ru_maxrss``).
 
@@ -34,6 +34,7 @@ import numpy as np
 MODEL_SIZES = {
     "published": {},
     "small": {"conv_channels": 32, "lstm_hidden": 16, "dense_hidden": 64},
+    "tiny": {"conv_channels": 8, "conv_width": 26, "lstm_hidden": 4, "dense_hidden": 16},
 }
 
 
