@@ -221,6 +221,9 @@ def test_tiny_end_to_end_run(tmp_path: Path) -> None:
     assert summary["comparison"]["all"]["n_targets"] == 12
     assert summary["motif_recovery"]["DanQ"]["n_planted"] == 16
     assert (out / "report" / "training_curves.png").stat().st_size > 0
+    auc = (out / "variant_effect" / "report" / "truth_auc.tsv").read_text().splitlines()
+    assert [line.split("\t")[0] for line in auc[1:]] == ["DeepSEA", "DanQ"]
+    assert (out / "variant_effect" / "report" / "heatmap_DanQ.png").stat().st_size > 0
     # Nothing left to do: a second dry run plans no job.
     again = snakemake(tmp_path, TEST_CONFIG, "-n")
     assert again.returncode == 0 and "Nothing to be done" in again.stdout
