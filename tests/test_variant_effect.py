@@ -462,3 +462,16 @@ def test_gzipped_vcf_and_background_vcf(model_path, genome_path, chr1, tmp_path)
     assert ((k >= 0) & (k <= 5)).all()
     with h5py.File(out / "variant_effects.h5") as f:
         assert f["background_abs_logit_diff"].shape == (5, 3)
+
+
+def test_bgzip_genome_gives_the_plain_genomes_scores(model, genome_path, chr1, tmp_path):
+    from Bio import bgzf  # biopython writes BGZF blocks, as `bgzip` does
+
+    compressed = tmp_path / "genome.fa.gz"
+    with bgzf.BgzfWriter(str(compressed), "wb") as handle:
+        handle.write(genome_path.read_bytes())
+    variants = [("chr1", 1000, chr1[999], _other(chr1[999])), ("chr2", 700, "A", "C")]
+    plain = variant_effect(model, genome_path, variants, scores="ref,alt")
+    packed = variant_effect(model, compressed, variants, scores="ref,alt")
+    pd.testing.assert_frame_equal(plain.variants, packed.variants)
+    np.testing.assert_array_equal(plain.scores["alt"], packed.scores["alt"])
