@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "load_model": ("danq.checkpoint", "load_model"),
     "predict": ("danq.prediction", "predict"),
+    "variant_effect": ("danq.variant_effect", "variant_effect"),
     "encoders": ("danq.encoders", None),
     "data": ("danq.data", None),
     "models": ("danq.models", None),

@@ -65,7 +65,8 @@ def test_dry_run_plans_every_stage_as_thin_cli_calls(tmp_path: Path, configfile:
     assert result.returncode == 0, result.stdout
     counts = job_counts(result.stdout)
     assert counts == {"simulate": 1, "encode": 3, "train": 2, "evaluate": 2, "motifs": 2,
-                      "compare": 1, "baselines": 1, "report": 1, "all": 1, "total": 14}
+                      "compare": 1, "baselines": 1, "report": 1, "simulate_variants": 1,
+                      "variant_effect": 2, "variant_report": 1, "all": 1, "total": 18}
     baselines = next(line for line in result.stdout.splitlines() if "danq baselines" in line)
     assert "--predictions DeepSEA=results/evaluate/deepsea/predictions.h5" in baselines
     report_line = next(line for line in result.stdout.splitlines() if "danq report" in line)
@@ -129,6 +130,29 @@ def test_bad_runs_are_refused_before_any_job(tmp_path: Path, change, message: st
     result = snakemake(tmp_path, write_config(tmp_path, config), "-n")
     assert result.returncode != 0
     assert message in result.stdout
+
+
+def test_variants_section_scores_the_users_vcf_with_every_model(tmp_path: Path) -> None:
+    config = load(TEST_CONFIG)
+    vcf, genome = tmp_path / "my.vcf", tmp_path / "my.fa"
+    vcf.write_text("##fileformat=VCFv4.2\n")
+    genome.write_text(">chr1\nACGT\n")
+    config["variants"] = {"enabled": False, "vcf": str(vcf), "genome": str(genome),
+                          "targets": "single", "background": 100}
+    result = snakemake(tmp_path, write_config(tmp_path, config), "-n", "-p")
+    assert result.returncode == 0, result.stdout
+    counts = job_counts(result.stdout)
+    assert counts["variant_effect"] == 2 and counts["variant_report"] == 1
+    assert "simulate_variants" not in counts  # the user's variants have no ground truth
+    lines = [line for line in result.stdout.splitlines() if "danq variant-effect" in line]
+    assert len(lines) == 2
+    assert all(f"{vcf} --genome {genome}" in line and "--targets single" in line
+               and "--background 100" in line and "> logs/variant_effect/" in line
+               for line in lines)
+    off = load(TEST_CONFIG)
+    off["variants"] = {"enabled": False}
+    result = snakemake(tmp_path, write_config(tmp_path, off, "off.yaml"), "-n")
+    assert result.returncode == 0 and "variant_effect" not in job_counts(result.stdout)
 
 
 def test_fasta_source_encodes_the_users_files(tmp_path: Path) -> None:
@@ -312,6 +336,9 @@ def test_tiny_end_to_end_run(tmp_path: Path) -> None:
     for model in ("DeepSEA", "DanQ", "oracle"):
         assert (out / "baselines" / model / "decoys.tsv").stat().st_size > 0
     assert (out / "report" / "training_curves.png").stat().st_size > 0
+    auc = (out / "variant_effect" / "report" / "truth_auc.tsv").read_text().splitlines()
+    assert [line.split("\t")[0] for line in auc[1:]] == ["DeepSEA", "DanQ"]
+    assert (out / "variant_effect" / "report" / "heatmap_DanQ.png").stat().st_size > 0
     # Nothing left to do: a second dry run plans no job.
     again = snakemake(tmp_path, TEST_CONFIG, "-n")
     assert again.returncode == 0 and "Nothing to be done" in again.stdout

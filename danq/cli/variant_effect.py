@@ -1,0 +1,78 @@
+"""`danq variant-effect`: how each variant of a VCF/TSV changes a model's predictions."""
+
+from __future__ import annotations
+
+import click
+
+from danq.cli.options import (
+    device_option,
+    inference_precision_option,
+    progress_option,
+    threads_option,
+)
+
+
+@click.command(name="variant-effect", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("variants", type=click.Path(dir_okay=False))
+@click.option("--genome", required=True, type=click.Path(dir_okay=False),
+              help="Reference FASTA (plain or bgzip; the .fai is built if missing). The published "
+                   "DeepSEA/DanQ models are hg19 (GRCh37): use the genome your model was trained on.")
+@click.option("--model", "model", type=click.Path(dir_okay=False), default=None,
+              help="Checkpoint (.pt). Default: results/models/danq/best.pt in the current directory.")
+@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
+              help="Output directory, replaced atomically: <score>.tsv, skipped.tsv, "
+                   "variant_effects.h5.")
+@click.option("--scores", default="diff,logit_diff", show_default=True,
+              help="Comma-separated: ref, alt, diff, abs_diff, logit_diff, deepsea_effect.")
+@click.option("--targets", default=None,
+              help="Comma-separated target names, 0-based indices, categories or regexes "
+                   "(default: all targets).")
+@click.option("--rc/--no-rc", "rc_average", default=True, show_default=True,
+              help="Average each prediction with the reverse complement's (as DeepSEA).")
+@click.option("--ref-mismatch", type=click.Choice(["warn", "skip", "error"]), default="warn",
+              show_default=True,
+              help="A REF that differs from the genome: warn (score the VCF's REF, ref_match=False), "
+                   "skip (to skipped.tsv) or error.")
+@click.option("--background", type=int, default=0, show_default=True,
+              help="Score N random SNVs (non-N positions) and add empirical p-values of "
+                   "|logit_diff| (pvalue.tsv, significance.tsv).")
+@click.option("--background-vcf", type=click.Path(dir_okay=False), default=None,
+              help="Use the variants of this VCF/TSV (e.g. common variants) as the background.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the background SNVs.")
+@click.option("--batch-size", type=int, default=64, show_default=True,
+              help="Variants per forward pass (ref and alt windows go together).")
+@device_option
+@inference_precision_option
+@threads_option()
+@progress_option
+def command(variants, genome, model, outdir, scores, targets, rc_average, ref_mismatch, background,
+            background_vcf, seed, batch_size, device, precision, threads, progress):
+    """Score every variant of VARIANTS (VCF, VCF.gz, or TSV: chrom, pos, ref, alt[, id][, strand]).
+
+    Each variant's window has the model's length with its first REF base at 0-based index
+    L//2 - 1; indels keep the length with flank from the genome. Multi-allelic records are split;
+    symbolic alleles, unknown chromosomes and the like go to skipped.tsv with a reason.
+    """
+    from danq.variant_effect import run_variant_effect
+
+    summary = run_variant_effect(
+        variants, genome, outdir, model=model, scores=scores, targets=targets,
+        rc_average=rc_average, ref_mismatch=ref_mismatch, batch_size=batch_size, device=device,
+        precision=precision, threads=threads or 0, progress=progress, background=background,
+        background_vcf=background_vcf, seed=seed,
+    )
+    notes = []
+    if summary["n_mismatch"]:
+        verb = {"warn": "scored with the VCF's REF", "skip": "skipped"}.get(ref_mismatch, "")
+        notes.append(f"{summary['n_mismatch']} REF mismatch(es) with the genome ({verb})")
+    if summary["n_padded"]:
+        notes.append(f"{summary['n_padded']} window(s) N-padded at a chromosome end")
+    if summary["n_background"]:
+        notes.append(f"p-values against {summary['n_background']} background variants")
+    click.echo(
+        f"danq variant-effect: {summary['n_scored']} of {summary['n_input']} variants scored x "
+        f"{summary['n_targets']} targets, {summary['n_skipped']} skipped -> {summary['outdir']} "
+        f"(precision {summary.get('precision', 'fp32')})"
+        + "".join(f"; {n}" for n in notes),
+        err=True,
+    )

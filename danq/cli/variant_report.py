@@ -1,0 +1,41 @@
+"""`danq variant-report`: top-variant heatmaps and, against ground truth, ROC AUC per model."""
+
+from __future__ import annotations
+
+import click
+
+from danq.errors import DanqError
+
+
+def _pairs(values: tuple[str, ...]) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for value in values:
+        label, sep, path = value.partition("=")
+        if not sep or not label or not path:
+            raise DanqError(f"--effects {value!r}: expected LABEL=PATH, e.g. DanQ=variant_effects.h5")
+        if label in pairs:
+            raise DanqError(f"--effects: label '{label}' given twice")
+        pairs[label] = path
+    return pairs
+
+
+@click.command(name="variant-report", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--effects", multiple=True, required=True, metavar="LABEL=H5",
+              help="A model's `danq variant-effect` variant_effects.h5 (repeatable).")
+@click.option("--truth", type=click.Path(dir_okay=False), default=None,
+              help="`danq simulate-variants` truth.tsv: adds truth_auc.tsv.")
+@click.option("--score", default="logit_diff", show_default=True, help="Score shown in heatmaps.")
+@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
+              help="Output folder: heatmap_<label>.png, truth_auc.tsv, summary.json.")
+def command(effects, truth, score, outdir):
+    """Heatmap of the top variants x targets per model; with --truth, how well max |logit_diff|
+    separates motif-hitting from neutral variants (ROC AUC)."""
+    from danq.variant_report import variant_report
+
+    summary = variant_report(_pairs(effects), outdir, truth=truth, score=score)
+    for label, entry in summary["models"].items():
+        if "auc" in entry:
+            auc = "NA" if entry["auc"] is None else f"{entry['auc']:.3f}"
+            click.echo(f"danq variant-report: {label}: ROC AUC motif-hitting vs neutral = {auc}",
+                       err=True)
+    click.echo(f"danq variant-report: wrote {outdir}", err=True)
