@@ -111,6 +111,7 @@ def head_to_head(baseline: Any, challenger: Any, baseline_path: str = "baseline"
             "pr_wins": pr_wins,
             "pr_win_share": pr_wins / len(pr_ok) if len(pr_ok) else None,
             "roc_wins": roc_wins,
+            "n_compared_roc": int(len(roc_ok)),
             "roc_win_share": roc_wins / len(roc_ok) if len(roc_ok) else None,
             "median_pr_auc_difference": (med_b - med_a if med_a is not None and med_b is not None
                                          else None),
@@ -245,30 +246,90 @@ def read_history(path: str | os.PathLike[str]) -> Any:
     return frame
 
 
-def plot_training_curves(path: str | os.PathLike[str], histories: Mapping[str, Any]) -> None:
-    """Per model (one column each): the ``*loss`` columns (top) and ``*auc`` columns (bottom) by epoch."""
+def read_training_settings(history_path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``settings.json`` beside a ``danq train`` metrics.csv: seed, epoch cap and patience
+    ({} when there is none or it cannot be read)."""
+    path = Path(history_path).with_name("settings.json")
+    try:
+        settings = json.loads(path.read_text(encoding="utf-8"))
+        hp = settings.get("hyperparameters") or {}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+    return {k: hp.get(k) for k in ("seed", "epochs", "patience")}
+
+
+def training_outcome(frame: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Best epoch (lowest validation loss), epochs run and why training stopped.
+
+    ``stopped`` is ``"epoch cap"`` when the last epoch is the configured cap (the run might have
+    improved further), ``"early stopping"`` when it ended before the cap, ``None`` when the cap
+    is unknown.
+    """
+    epochs = frame["epoch"].dropna()
+    losses = frame[["epoch", "valid_loss"]].dropna()
+    best = int(losses.loc[losses["valid_loss"].idxmin(), "epoch"]) if len(losses) else None
+    last = int(epochs.max()) if len(epochs) else None
+    cap = settings.get("epochs")
+    stopped = None
+    if cap is not None and last is not None:
+        stopped = "epoch cap" if last >= int(cap) else "early stopping"
+    return {"best_epoch": best, "epochs_run": last, "epoch_cap": cap,
+            "patience": settings.get("patience"), "seed": settings.get("seed"),
+            "stopped": stopped}
+
+
+def _stop_text(outcome: Mapping[str, Any]) -> str:
+    if outcome.get("stopped") == "epoch cap":
+        return (f"stopped at the epoch cap ({outcome['epoch_cap']}), not by early stopping: "
+                "more epochs might still help")
+    if outcome.get("stopped") == "early stopping":
+        return (f"early stopping after epoch {outcome['epochs_run']} (no better validation loss "
+                f"for {outcome['patience']} epochs)")
+    return f"{outcome.get('epochs_run')} epochs run"
+
+
+def plot_training_curves(path: str | os.PathLike[str], histories: Mapping[str, Any],
+                         outcomes: Mapping[str, Mapping[str, Any]] | None = None,
+                         n_targets: Mapping[str, int] | None = None) -> None:
+    """Per model (one column each): the ``*loss`` columns (top) and ``*auc`` columns (bottom) by
+    epoch, the best epoch (lowest validation loss) marked and why the run stopped in the title.
+
+    ``n_targets``: per model, the number of targets the validation AUC is the mean over.
+    """
     from matplotlib.ticker import MaxNLocator
 
     plt = pyplot()
+    outcomes = outcomes or {}
+    n_targets = n_targets or {}
 
     n = max(1, len(histories))
-    fig, axes = plt.subplots(2, n, figsize=(5.5 * n, 7), squeeze=False)
-    panels = (("loss", "loss"), ("auc", "validation AUC"))
+    fig, axes = plt.subplots(2, n, figsize=(5.8 * n, 7.4), squeeze=False)
     try:
         for col, (label, frame) in enumerate(histories.items()):
-            for row, (suffix, ylabel) in enumerate(panels):
+            outcome = outcomes.get(label, {})
+            count = n_targets.get(label)
+            auc_label = ("validation AUC (mean over "
+                         + (f"{count} targets)" if count else "targets)"))
+            for row, (suffix, ylabel) in enumerate((("loss", "loss"), ("auc", auc_label))):
                 ax = axes[row, col]
                 columns = [c for c in frame.columns if str(c).lower().endswith(suffix)]
                 for column in columns:
                     values = frame[["epoch", column]].dropna()
-                    ax.plot(values["epoch"], values[column], marker="o", markersize=3,
-                            label=column)
-                ax.set_title(label if row == 0 else "")
+                    ax.plot(values["epoch"], values[column], marker="o", markersize=4,
+                            label=column.replace("_", " "))
+                best = outcome.get("best_epoch")
+                if best is not None:
+                    ax.axvline(best, color="grey", ls=":", lw=1.2,
+                               label=f"best epoch ({best}, lowest valid loss)")
+                if row == 0:
+                    ax.set_title(f"{label}: {_stop_text(outcome)}", fontsize=9, loc="left",
+                                 wrap=True)
                 ax.set_xlabel("epoch")
                 ax.xaxis.set_major_locator(MaxNLocator(integer=True))
                 ax.set_ylabel(ylabel)
                 if columns:
-                    ax.legend(fontsize=8)
+                    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.18),
+                              ncol=2, frameon=False)
                 else:
                     ax.text(0.5, 0.5, f"no *{suffix} columns", ha="center", transform=ax.transAxes)
         if not histories:
@@ -279,6 +340,11 @@ def plot_training_curves(path: str | os.PathLike[str], histories: Mapping[str, A
         plt.close(fig)
         raise
     save_figure(fig, Path(path).with_suffix(""), ("png",), dpi=100)
+
+
+def _cell(value: Any) -> str:
+    """Text for a Markdown table cell: a ``|`` would end the cell, so it is escaped."""
+    return str(value).replace("|", "\\|")
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -327,26 +393,37 @@ def _goals(comparison: Mapping[str, Any] | None, recovery: Mapping[str, Any],
 
 def render_markdown(summary: Mapping[str, Any], table: Any) -> str:
     """The human-readable summary.md."""
-    lines = ["# danq run summary", ""]
+    models = list(summary.get("models", []))
+    title = (f"{models[1]} vs {models[0]}" if len(models) == 2 else ", ".join(models) or "danq")
+    lines = [f"# {title}: run summary", ""]
     if summary.get("note"):
         lines += [f"> {summary['note']}", ""]
+    training = summary.get("training") or {}
+    if training:
+        runs = "; ".join(
+            f"{label}: seed {t.get('seed', '?')}, best epoch {t.get('best_epoch')}, "
+            f"{_stop_text(t)}" for label, t in training.items())
+        lines += [f"Each model was trained once ({runs}). With one run per model, differences "
+                  "of a few targets or a few hundredths of AUC are within run-to-run noise; the "
+                  "`targets` columns give how many targets each figure rests on.", ""]
     lines += ["## Test-set AUC per target category", "",
               "| model | category | targets | median ROC AUC | median PR AUC |",
               "|---|---|---:|---:|---:|"]
     for row in table.to_dict("records"):
-        lines.append(f"| {row['model']} | {row['category']} | {row['n_targets']} | "
+        lines.append(f"| {_cell(row['model'])} | {_cell(row['category'])} | {row['n_targets']} | "
                      f"{_fmt(row['median_roc_auc'])} | {_fmt(row['median_pr_auc'])} |")
     lines.append("")
     comparison = summary.get("comparison")
     if comparison:
         a, b = summary["baseline"], summary["challenger"]
         lines += [f"## {b} against {a}, target by target", "",
-                  f"| category | targets | {b} wins by PR AUC | {b} wins by ROC AUC | "
-                  f"median PR AUC {b} − {a} |", "|---|---:|---:|---:|---:|"]
+                  f"| category | targets | {_cell(b)} wins by PR AUC | {_cell(b)} wins by ROC AUC | "
+                  f"median PR AUC {_cell(b)} − {_cell(a)} |", "|---|---:|---:|---:|---:|"]
         for category, c in comparison.items():
             lines.append(
-                f"| {category} | {c['n_targets']} | {c['pr_wins']}/{c['n_compared_pr']} "
-                f"({_pct(c['pr_win_share'])}) | {c['roc_wins']} ({_pct(c['roc_win_share'])}) | "
+                f"| {_cell(category)} | {c['n_targets']} | {c['pr_wins']}/{c['n_compared_pr']} "
+                f"({_pct(c['pr_win_share'])}) | {c['roc_wins']}/{c['n_compared_roc']} "
+                f"({_pct(c['roc_win_share'])}) | "
                 f"{_fmt(c['median_pr_auc_difference'])} |")
         lines.append("")
     recovery = summary.get("motif_recovery") or {}
@@ -354,7 +431,7 @@ def render_markdown(summary: Mapping[str, Any], table: Any) -> str:
         lines += [f"## Planted motifs recovered by first-layer filters (TOMTOM E < "
                   f"{EVALUE_THRESHOLD}, the DanQ paper's criterion)", ""]
         labels = list(recovery)
-        lines.append("| motif | length (bp) | " + " | ".join(labels) + " |")
+        lines.append("| motif | length (bp) | " + " | ".join(map(_cell, labels)) + " |")
         lines.append("|---|---:|" + "---:|" * len(labels))
         first = recovery[labels[0]]["motifs"]
         for i, motif in enumerate(first):
@@ -363,7 +440,8 @@ def render_markdown(summary: Mapping[str, Any], table: Any) -> str:
                 m = recovery[label]["motifs"][i]
                 cell = f"yes ({m['n_filters']} filters)" if m["recovered"] else "no"
                 cells.append(cell + (" (wider than filter)" if m.get("spannable") is False else ""))
-            lines.append(f"| {motif['name']} ({motif['id']}) | {motif.get('length') or '?'} | "
+            lines.append(f"| {_cell(motif['name'])} ({_cell(motif['id'])}) | "
+                         f"{motif.get('length') or '?'} | "
                          + " | ".join(cells) + " |")
         lines.append("| **recovered** | | " + " | ".join(
             f"**{recovery[x]['n_recovered']}/{recovery[x]['n_planted']} "
@@ -389,7 +467,8 @@ def render_markdown(summary: Mapping[str, Any], table: Any) -> str:
         lines += ["## Goals of the synthetic benchmark", "", "| goal | measured | met |",
                   "|---|---|---|"]
         for g in goals:
-            lines.append(f"| {g['goal']} | {g['measured']} | {'yes' if g['met'] else 'no'} |")
+            lines.append(f"| {_cell(g['goal'])} | {_cell(g['measured'])} | "
+                         f"{'yes' if g['met'] else 'no'} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -415,8 +494,12 @@ def build_report(
     note: str = "",
     baselines: str | os.PathLike[str] | None = None,
     dataset_summary: str | os.PathLike[str] | None = None,
+    scatter: str | os.PathLike[str] | None = None,
+    curves: Mapping[str, str | os.PathLike[str]] | None = None,
+    logos: Mapping[str, str | os.PathLike[str]] | None = None,
 ) -> dict[str, Any]:
-    """Write summary.md, summary.json, auc_by_category.tsv and training_curves.png to ``outdir``.
+    """Write summary.md, summary.json, auc_by_category.tsv, training_curves.png and the results
+    page report.html (:mod:`danq.report_html`) to ``outdir``.
 
     Parameters
     ----------
@@ -439,6 +522,12 @@ def build_report(
         its "learned grammar" count replaces the head-to-head grammar goal.
     dataset_summary
         ``danq build-dataset`` summary.json, listed in the summary when the data came from peaks.
+    scatter
+        ``danq compare`` comparison.png, embedded in report.html.
+    curves
+        Model label -> ``danq evaluate`` curves.png, embedded in report.html.
+    logos
+        Model label -> ``danq motifs`` logos_overview.png, embedded in report.html.
 
     Returns
     -------
@@ -451,7 +540,8 @@ def build_report(
         raise DanqError("danq report: at most two models (baseline and challenger)")
     histories = dict(histories or {})
     tomtom = dict(tomtom or {})
-    for label in list(histories) + list(tomtom):
+    curves, logos = dict(curves or {}), dict(logos or {})
+    for label in list(histories) + list(tomtom) + list(curves) + list(logos):
         if label not in metrics:
             raise DanqError(f"danq report: model '{label}' has no --metrics file")
     frames = {label: read_metrics(path) for label, path in metrics.items()}
@@ -493,15 +583,61 @@ def build_report(
 
         summary["dataset"] = read_summary(dataset_summary)
     history_frames = {label: read_history(path) for label, path in histories.items()}
+    outcomes = {label: training_outcome(frame, read_training_settings(histories[label]))
+                for label, frame in history_frames.items()}
+    if outcomes:
+        summary["training"] = outcomes
     summary = _json_safe(summary)
 
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / "auc_by_category.tsv") as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
-    plot_training_curves(out / "training_curves.png", history_frames)
+    plot_training_curves(out / "training_curves.png", history_frames, outcomes,
+                         {label: len(frame) for label, frame in frames.items()})
+    markdown = render_markdown(summary, table)
+    page = _results_page(summary, markdown, out / "training_curves.png", scatter, curves, logos)
     with atomic_path(out / "summary.json") as tmp:
         tmp.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     with atomic_path(out / "summary.md") as tmp:
-        tmp.write_text(render_markdown(summary, table) + "\n", encoding="utf-8")
+        tmp.write_text(markdown + "\n", encoding="utf-8")
+    with atomic_path(out / "report.html") as tmp:
+        tmp.write_text(page, encoding="utf-8")
     return summary
+
+
+def _results_page(summary: Mapping[str, Any], markdown: str, training_png: Path,
+                  scatter: str | os.PathLike[str] | None,
+                  curves: Mapping[str, str | os.PathLike[str]],
+                  logos: Mapping[str, str | os.PathLike[str]]) -> str:
+    """report.html: the verdict first, then the summary's sections with their figures."""
+    from danq.report_html import Figure, render_html
+
+    models = list(summary.get("models", []))
+    figures: dict[str, list[Figure]] = {"comparison": [], "curves": [], "motifs": [],
+                                        "training": []}
+    if scatter is not None and len(models) == 2:
+        figures["comparison"].append(Figure(
+            Path(scatter), f"{models[1]} vs {models[0]}, one point per test target",
+            f"x: {models[0]}, y: {models[1]}; points above the diagonal are targets where "
+            f"{models[1]} scores higher. The legend gives, per category, the number of targets "
+            f"and the share where {models[1]} is higher."))
+    for label, path in curves.items():
+        figures["curves"].append(Figure(
+            Path(path), f"{label}: ROC and precision-recall curves on the test set",
+            "Per category, the best, median and worst target, ranked separately for each metric "
+            "(ROC panels by ROC AUC, PR panels by PR AUC). Dashed: chance (the diagonal for ROC, "
+            "the target's positive rate for PR); stars: the oracle ceiling's operating point, "
+            "when the truth is known."))
+    for label, path in logos.items():
+        figures["motifs"].append(Figure(
+            Path(path), f"{label}: first-layer filters (left) and their best JASPAR match (right)",
+            f"Information-content logos aligned at the TOMTOM offset and strand; a match counts "
+            f"at TOMTOM E < {EVALUE_THRESHOLD}. Planted motifs are marked when the truth is "
+            "known."))
+    figures["training"].append(Figure(
+        training_png, "Training curves",
+        "Loss (top) and mean validation AUC over the targets (bottom) per epoch; the dotted line "
+        "is the best epoch (lowest validation loss), whose checkpoint was evaluated; the title "
+        "says whether the run stopped by early stopping or at the epoch cap."))
+    return render_html(summary, markdown, SINGLE_PARITY_GOAL, figures)
