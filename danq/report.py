@@ -18,8 +18,10 @@
   release still counts.
 * **Training curves** from each ``danq train`` ``metrics.csv``: every ``*loss`` column per epoch.
 
-Outputs, in one folder: ``summary.md`` (for people), ``summary.json`` (the same figures for programs),
-``auc_by_category.tsv`` and ``training_curves.png``.
+Outputs, in one folder: ``report.html`` (the results page a person opens first: the verdict in
+three lines, then every table and figure, embedded; :mod:`danq.report_html`), ``summary.md`` (the
+same tables as text), ``tables.html`` (summary.md as HTML), ``summary.json`` (the same figures for
+programs), ``auc_by_category.tsv`` and ``training_curves.png``.
 """
 
 from __future__ import annotations
@@ -498,8 +500,8 @@ def build_report(
     curves: Mapping[str, str | os.PathLike[str]] | None = None,
     logos: Mapping[str, str | os.PathLike[str]] | None = None,
 ) -> dict[str, Any]:
-    """Write summary.md, summary.json, auc_by_category.tsv, training_curves.png and the results
-    page report.html (:mod:`danq.report_html`) to ``outdir``.
+    """Write summary.md, summary.json, auc_by_category.tsv, training_curves.png, the results
+    page report.html (:mod:`danq.report_html`) and tables.html (summary.md as HTML) to ``outdir``.
 
     Parameters
     ----------
@@ -603,7 +605,18 @@ def build_report(
         tmp.write_text(markdown + "\n", encoding="utf-8")
     with atomic_path(out / "report.html") as tmp:
         tmp.write_text(page, encoding="utf-8")
+    with atomic_path(out / "tables.html") as tmp:
+        tmp.write_text(tables_page(markdown), encoding="utf-8")
     return summary
+
+
+def tables_page(markdown: str) -> str:
+    """summary.md as a standalone HTML page (the Snakemake report shows HTML inline)."""
+    from danq.report_html import STYLE, markdown_to_html
+
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>danq tables"
+            f"</title><style>{STYLE}</style></head>\n<body>\n{markdown_to_html(markdown)}\n"
+            "</body></html>\n")
 
 
 def _results_page(summary: Mapping[str, Any], markdown: str, training_png: Path,

@@ -214,30 +214,31 @@ def verdict_lines(summary: Mapping[str, Any], parity: float) -> list[str]:
 
     # 1. who wins, where, by how much
     if comparison and baseline and challenger:
-        parts = []
+        won: dict[str, list[str]] = {}
         for cat in categories:
             c = comparison.get(cat)
             if not c or c["median_pr_auc_difference"] is None:
                 continue
             diff = c["median_pr_auc_difference"]
             a, b = _median_pr(summary, baseline, cat), _median_pr(summary, challenger, cat)
-            share = (f"higher PR AUC on {c['pr_wins']}/{c['n_compared_pr']} targets"
-                     if c["n_compared_pr"] else "no comparable target")
-            if abs(diff) <= parity:
-                head = f"on **{cat}** targets the two are on par"
-            else:
-                winner = challenger if diff > 0 else baseline
-                head = f"on **{cat}** targets **{winner} wins**"
-            parts.append(f"{head} (median PR AUC {challenger} {_fmt(b)} vs {baseline} "
-                         f"{_fmt(a)}, {diff:+.3f}; {challenger} {share})")
-        first = ("**Who wins.** " + "; ".join(parts) + ".") if parts else (
+            winner = "par" if abs(diff) <= parity else (challenger if diff > 0 else baseline)
+            lead, trail = ((challenger, b), (baseline, a)) if winner == challenger else (
+                (baseline, a), (challenger, b))
+            won.setdefault(winner, []).append(
+                f"{cat} ({lead[0]} {_fmt(lead[1])} vs {trail[0]} {_fmt(trail[1])}; "
+                f"{challenger} higher on {c['pr_wins']}/{c['n_compared_pr']})")
+        parts = [f"**{w}** wins on " + " and ".join(p) for w, p in won.items() if w != "par"]
+        if "par" in won:
+            parts.append("on par on " + " and ".join(won["par"]))
+        first_line = ("**Who wins** (median PR AUC per kind of target): " + "; ".join(parts)
+                      + ".") if parts else (
             f"**Who wins.** {challenger} and {baseline} have no comparable targets.")
     elif models:
         m = models[0]
         cells = ", ".join(f"{cat} {_fmt(_median_pr(summary, m, cat))}" for cat in categories)
-        first = f"**Result.** {m} alone (no second model to compare): median PR AUC {cells}."
+        first_line = f"**Result.** {m} alone (no second model to compare): median PR AUC {cells}."
     else:
-        first = "**Result.** No model was evaluated."
+        first_line = "**Result.** No model was evaluated."
 
     # 2. baselines
     section = summary.get("baselines") or {}
@@ -246,10 +247,9 @@ def verdict_lines(summary: Mapping[str, Any], parity: float) -> list[str]:
         counts = ", ".join(f"{m} on {v['n_beats_presence']}/{v['n_grammar']}"
                            for m, v in learned.items())
         pwm = _baseline_medians(section, "pwm_scan")
-        second = ("**Against baselines.** Learned grammar (PR AUC above the presence-only "
-                  f"baseline, which knows which motifs are present but not their order or "
-                  f"spacing): {counts} grammar targets."
-                  + (f" The PWM-scan baseline reaches median PR AUC {pwm}." if pwm else ""))
+        second = ("**Against baselines.** Learned grammar (beats presence-only, which knows "
+                  f"which motifs are present, not their order): {counts} grammar targets."
+                  + (f" PWM scan: median PR AUC {pwm}." if pwm else ""))
     else:
         second = ("**Against baselines.** No baselines in this run (they exist only for the "
                   "synthetic benchmark, where the truth is known).")
@@ -260,16 +260,15 @@ def verdict_lines(summary: Mapping[str, Any], parity: float) -> list[str]:
     seeds = summary.get("training") or {}
     seed_text = ", ".join(f"{m} seed {v['seed']}" for m, v in seeds.items()
                           if v.get("seed") is not None)
-    runs = (f"one training run per model ({seed_text})" if seed_text
-            else "one training run per model")
-    uncertainty = (f"Targets per category: {n_per}; {runs}, so differences of a few targets or "
-                   "a few hundredths of AUC are within run-to-run noise.")
+    runs = f"one training run per model ({seed_text})" if seed_text else "one run per model"
+    uncertainty = (f"Uncertainty: targets per category {n_per}; {runs}, so a few targets or "
+                   "hundredths of AUC are within noise.")
     if oracle:
-        third = (f"**Ceilings.** The oracle (the true rule, scored against the noisy test "
-                 f"labels) reaches median PR AUC {oracle}. {uncertainty}")
+        third = (f"**Ceilings.** Oracle (the true rule, noisy test labels): median PR AUC "
+                 f"{oracle}. {uncertainty}")
     else:
-        third = f"**Uncertainty.** {uncertainty}"
-    return [first, second, third]
+        third = f"**Ceilings.** None known for real data. {uncertainty}"
+    return [first_line, second, third]
 
 
 def _baseline_medians(section: Mapping[str, Any], source: str) -> str:

@@ -43,7 +43,7 @@ def _pairs(option: str, values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--logos", "logos", multiple=True, metavar="LABEL=PNG",
               help="A model's `danq motifs` logos_overview.png, embedded in report.html.")
 @click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
-              help="Output folder: report.html, summary.md, summary.json, auc_by_category.tsv, "
+              help="Output folder: report.html, tables.html, summary.md, summary.json, auc_by_category.tsv, "
                    "training_curves.png.")
 def command(metrics, histories, tomtom, truth, baselines, note, dataset_summary, scatter, curves,
             logos, outdir):
@@ -63,7 +63,7 @@ def command(metrics, histories, tomtom, truth, baselines, note, dataset_summary,
                         "motifs) to measure motif recovery")
     written = [Path(outdir) / name for name in ("summary.md", "summary.json",
                                                  "auc_by_category.tsv", "training_curves.png",
-                                                 "report.html")]
+                                                 "report.html", "tables.html")]
     inputs = [*metric_paths.values(), *history_paths.values(), *tomtom_paths.values(), truth,
               baselines, dataset_summary, scatter, *curve_paths.values(), *logo_paths.values()]
     refuse_overwriting_inputs(inputs, written)

@@ -114,9 +114,13 @@ def report_inputs(wildcards):
     files = {}
     for model in ENABLED_MODELS:
         files[f"metrics_{model}"] = f"{OUT}/evaluate/{model}/metrics.tsv"
+        files[f"curves_{model}"] = f"{OUT}/evaluate/{model}/curves.png"
         files[f"history_{model}"] = f"{OUT}/models/{model}/metrics.csv"
         if config["motifs"]["enabled"]:
             files[f"tomtom_{model}"] = f"{OUT}/motifs/{model}/tomtom.tsv"
+            files[f"logos_{model}"] = f"{OUT}/motifs/{model}/logos_overview.png"
+    if len(set(COMPARE)) == 2:
+        files["scatter"] = f"{OUT}/compare/comparison.png"
     if SOURCE == "simulate":
         files["truth"] = f"{SIMULATED}/truth.json"
         files["baselines"] = f"{OUT}/baselines/summary.json"
@@ -148,8 +152,12 @@ def report_options(wildcards, input):
         label = MODEL_LABELS[model]
         options.append(f"--metrics {label}={input[f'metrics_{model}']}")
         options.append(f"--history {label}={input[f'history_{model}']}")
+        options.append(f"--curves {label}={input[f'curves_{model}']}")
         if f"tomtom_{model}" in input.keys():
             options.append(f"--tomtom {label}={input[f'tomtom_{model}']}")
+            options.append(f"--logos {label}={input[f'logos_{model}']}")
+    if "scatter" in input.keys():
+        options.append(f"--scatter {input.scatter}")
     if "truth" in input.keys():
         options.append(f"--truth {input.truth}")
     if "baselines" in input.keys():

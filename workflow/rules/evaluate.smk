@@ -9,7 +9,7 @@ rule evaluate:
         metrics=report(
             f"{OUT}/evaluate/{{model}}/metrics.tsv",
             caption="../report/evaluate_metrics.rst",
-            category="Evaluation",
+            category="3. Evaluation",
             subcategory="{model}",
             labels={"model": "{model}", "file": "metrics.tsv"},
         ),
@@ -18,7 +18,7 @@ rule evaluate:
         curves=report(
             f"{OUT}/evaluate/{{model}}/curves.png",
             caption="../report/evaluate_curves.rst",
-            category="Evaluation",
+            category="3. Evaluation",
             subcategory="{model}",
             labels={"model": "{model}", "figure": "ROC and PR curves"},
         ),
@@ -53,7 +53,7 @@ rule compare:
         scatter=report(
             f"{OUT}/compare/comparison.png",
             caption="../report/compare.rst",
-            category="Comparison",
+            category="2. Comparison",
             labels={"figure": f"{MODEL_LABELS[COMPARE[1]]} vs {MODEL_LABELS[COMPARE[0]]} per target"},
         ),
     params:

@@ -11,7 +11,7 @@ rule motifs:
         tomtom=report(
             f"{OUT}/motifs/{{model}}/tomtom.tsv",
             caption="../report/motifs_tomtom.rst",
-            category="Motifs",
+            category="4. Motifs",
             subcategory="{model}",
             labels={"model": "{model}", "file": "tomtom.tsv"},
         ),
@@ -19,7 +19,7 @@ rule motifs:
         overview=report(
             f"{OUT}/motifs/{{model}}/logos_overview.png",
             caption="../report/motifs_logos.rst",
-            category="Motifs",
+            category="4. Motifs",
             subcategory="{model}",
             labels={"model": "{model}", "figure": "filter logos vs JASPAR"},
         ),
