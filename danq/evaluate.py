@@ -220,14 +220,17 @@ def write_json(data: dict[str, Any], path: str | os.PathLike[str]) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
-def representative_targets(metrics: pd.DataFrame) -> dict[str, list[tuple[str, int]]]:
-    """Per category, the best, median and worst scored target by ROC AUC as ``(role, column)``.
+def representative_targets(metrics: pd.DataFrame,
+                           metric: str = "roc_auc") -> dict[str, list[tuple[str, int]]]:
+    """Per category, the best, median and worst scored target by ``metric`` as ``(role, column)``.
 
-    The median target is the one at the middle rank (lower middle for an even count).
+    The median target is the one at the middle rank (lower middle for an even count). ROC and
+    PR panels are ranked separately (``roc_auc`` / ``pr_auc``): the best target by one metric is
+    not always the best by the other.
     """
     chosen: dict[str, list[tuple[str, int]]] = {}
     for category, group in metrics.groupby("category", sort=False):
-        scored = group.dropna(subset=["roc_auc", "pr_auc"]).sort_values("roc_auc", kind="stable")
+        scored = group.dropna(subset=["roc_auc", "pr_auc"]).sort_values(metric, kind="stable")
         if scored.empty:
             continue
         index = list(scored.index)
@@ -256,41 +259,55 @@ def plot_curves(
     outdir: str | os.PathLike[str],
     stem: str = "curves",
     formats: Sequence[str] = ("png", "svg"),
+    model_label: str = "",
 ) -> list[Path]:
     """ROC (left) and PR (right) curves of each category's best, median and worst targets.
 
-    Returns the written paths (``OUTDIR/curves.png``, ``.svg``).
+    Each panel ranks the targets by its own metric (ROC AUC left, PR AUC right). Chance is drawn
+    dashed: the diagonal for ROC, each target's positive rate for PR (what a random score's
+    precision is). ``model_label`` names the model in every title; legends sit beside the axes,
+    off the curves. Returns the written paths (``OUTDIR/curves.png``, ``.svg``).
     """
     plt = pyplot()
     from sklearn.metrics import precision_recall_curve, roc_curve
 
-    chosen = representative_targets(metrics)
+    by_metric = {"roc_auc": representative_targets(metrics, "roc_auc"),
+                 "pr_auc": representative_targets(metrics, "pr_auc")}
+    chosen = by_metric["roc_auc"]
     n_rows = max(1, len(chosen))
-    fig, axes = plt.subplots(n_rows, 2, figsize=(10, 4.2 * n_rows), squeeze=False)
+    fig, axes = plt.subplots(n_rows, 2, figsize=(13, 4.2 * n_rows), squeeze=False)
     colours = {"best": "tab:green", "median": "tab:blue", "worst": "tab:red"}
+    prefix = f"{model_label}, " if model_label else ""
     if not chosen:
         for ax in axes[0]:
             ax.text(0.5, 0.5, "no scorable target", ha="center", va="center")
             ax.set_axis_off()
-    for row, (category, picks) in enumerate(chosen.items()):
+    for row, category in enumerate(chosen):
         ax_roc, ax_pr = axes[row]
-        for role, j in picks:
+        for role, j in by_metric["roc_auc"][category]:
             y = labels[:, j].astype(bool)
-            p = probabilities[:, j].astype(np.float64)
-            name = metrics.at[j, "target"]
-            fpr, tpr = _thin(*roc_curve(y, p)[:2])
-            precision, recall = _thin(*precision_recall_curve(y, p)[:2])
+            fpr, tpr = _thin(*roc_curve(y, probabilities[:, j].astype(np.float64))[:2])
             ax_roc.plot(fpr, tpr, color=colours[role], lw=1.4,
-                        label=f"{role}: {name} ({metrics.at[j, 'roc_auc']:.3f})")
+                        label=f"{role}: {metrics.at[j, 'target']} ({metrics.at[j, 'roc_auc']:.3f})")
+        ax_roc.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--", label="chance")
+        for role, j in by_metric["pr_auc"].get(category, []):
+            y = labels[:, j].astype(bool)
+            precision, recall = _thin(
+                *precision_recall_curve(y, probabilities[:, j].astype(np.float64))[:2])
             ax_pr.step(recall, precision, where="post", color=colours[role], lw=1.4,
-                       label=f"{role}: {name} ({metrics.at[j, 'pr_auc']:.3f})")
-        ax_roc.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
+                       label=f"{role}: {metrics.at[j, 'target']} ({metrics.at[j, 'pr_auc']:.3f})")
+            rate = float(y.mean())
+            ax_pr.axhline(rate, color=colours[role], lw=0.8, ls="--",
+                          label=f"chance for {metrics.at[j, 'target']} (positive rate {rate:.3f})")
+        n = int((metrics["category"] == category).sum())
         ax_roc.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="false positive rate",
-                   ylabel="true positive rate", title=f"{category}: ROC")
+                   ylabel="true positive rate",
+                   title=f"{prefix}{category} ({n} targets): ROC, ranked by ROC AUC")
         ax_pr.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="recall", ylabel="precision",
-                  title=f"{category}: precision-recall")
+                  title=f"{prefix}{category} ({n} targets): PR, ranked by PR AUC")
         for ax in (ax_roc, ax_pr):
-            ax.legend(loc="lower right" if ax is ax_roc else "upper right", fontsize=7, frameon=False)
+            ax.title.set_fontsize(9)
+            ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=7, frameon=False)
     fig.tight_layout()
     return save_figure(fig, Path(outdir) / stem, formats)
 
@@ -470,6 +487,7 @@ def evaluate(
 
     context = {
         "model": str(model_where),
+        "model_label": _model_label(predictor),
         "data": str(data),
         "n_samples_in_dataset": n_samples,
         "n_samples_scored": n_keep,
@@ -479,6 +497,14 @@ def evaluate(
     }
     return _write_evaluation(probabilities, labels, target_names, target_categories, out, context,
                              plots)
+
+
+def _model_label(predictor: Predictor) -> str:
+    """The architecture's display label (``"DanQ"``), '' when the model does not say."""
+    from danq.models.registry import ARCHITECTURES
+
+    arch = getattr(getattr(predictor, "info", None), "arch", None)
+    return ARCHITECTURES[arch].label if arch in ARCHITECTURES else ""
 
 
 def _write_evaluation(
@@ -495,7 +521,8 @@ def _write_evaluation(
     outdir.mkdir(parents=True, exist_ok=True)
     write_metrics(metrics, outdir / "metrics.tsv")
     if plots:
-        plot_curves(probabilities, labels, metrics, outdir)
+        plot_curves(probabilities, labels, metrics, outdir,
+                    model_label=str(context.get("model_label") or ""))
     write_json(summary, outdir / "summary.json")
     return summary
 

@@ -444,8 +444,11 @@ def _draw_logo(ax: Any, ppm: np.ndarray, start: int, title: str, xlim: tuple[flo
     import logomaker
 
     logomaker.Logo(_logo_frame(ppm, start), ax=ax, color_scheme="classic")
+    from matplotlib.ticker import MaxNLocator
+
     ax.set_xlim(*xlim)
     ax.set_ylim(0, 2)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("bits")
     ax.set_title(title, fontsize=9, loc="left")
     ax.spines[["top", "right"]].set_visible(False)
@@ -500,7 +503,7 @@ def plot_overview(
     plt = pyplot()
 
     n = max(1, len(pairs))
-    fig, axes = plt.subplots(n, 2, figsize=(11, 1.6 * n + 0.6), squeeze=False)
+    fig, axes = plt.subplots(n, 2, figsize=(11, 1.6 * n + 0.95), squeeze=False)
     try:
         if not pairs:
             for ax in axes[0]:
@@ -508,7 +511,11 @@ def plot_overview(
             axes[0, 0].text(0, 0.5, "no filter matched a JASPAR motif", fontsize=12)
         for row, (motif, match, target_pfm) in zip(axes, pairs, strict=False):
             _draw_pair(row, motif, match, target_pfm)
-        fig.tight_layout()
+        if pairs:
+            fig.text(0.27, 0.995, "filter", ha="center", va="top", fontsize=12, weight="bold")
+            fig.text(0.76, 0.995, "JASPAR match", ha="center", va="top", fontsize=12,
+                     weight="bold")
+        fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (1.6 * n + 0.95)))
     except BaseException:
         plt.close(fig)
         raise
