@@ -252,6 +252,16 @@ def _thin(x: np.ndarray, y: np.ndarray, max_points: int = 2000) -> tuple[np.ndar
     return x[keep], y[keep]
 
 
+def oracle_point(labels: np.ndarray, calls: np.ndarray) -> tuple[float, float] | None:
+    """Recall and precision of 0/1 ``calls`` against boolean ``labels`` (None without calls or
+    positives): where a perfect rule lands on a PR panel when labels carry noise."""
+    labels, calls = np.asarray(labels, dtype=bool), np.asarray(calls, dtype=bool)
+    if not calls.any() or not labels.any():
+        return None
+    hits = float((calls & labels).sum())
+    return hits / float(labels.sum()), hits / float(calls.sum())
+
+
 def plot_curves(
     probabilities: np.ndarray,
     labels: np.ndarray,
@@ -260,13 +270,17 @@ def plot_curves(
     stem: str = "curves",
     formats: Sequence[str] = ("png", "svg"),
     model_label: str = "",
+    oracle: np.ndarray | None = None,
 ) -> list[Path]:
     """ROC (left) and PR (right) curves of each category's best, median and worst targets.
 
     Each panel ranks the targets by its own metric (ROC AUC left, PR AUC right). Chance is drawn
     dashed: the diagonal for ROC, each target's positive rate for PR (what a random score's
     precision is). ``model_label`` names the model in every title; legends sit beside the axes,
-    off the curves. Returns the written paths (``OUTDIR/curves.png``, ``.svg``).
+    off the curves (below them). ``oracle`` (rows and columns as ``probabilities``, 0/1: the
+    synthetic benchmark's true rule, :func:`danq.baselines.oracle_scores`) adds each PR target's
+    ceiling: the oracle's operating point (its recall and precision against the written labels),
+    drawn as a star. Returns the written paths (``OUTDIR/curves.png``, ``.svg``).
     """
     plt = pyplot()
     from sklearn.metrics import precision_recall_curve, roc_curve
@@ -275,7 +289,7 @@ def plot_curves(
                  "pr_auc": representative_targets(metrics, "pr_auc")}
     chosen = by_metric["roc_auc"]
     n_rows = max(1, len(chosen))
-    fig, axes = plt.subplots(n_rows, 2, figsize=(13, 4.2 * n_rows), squeeze=False)
+    fig, axes = plt.subplots(n_rows, 2, figsize=(11, 6.4 * n_rows), squeeze=False)
     colours = {"best": "tab:green", "median": "tab:blue", "worst": "tab:red"}
     prefix = f"{model_label}, " if model_label else ""
     if not chosen:
@@ -298,7 +312,14 @@ def plot_curves(
                        label=f"{role}: {metrics.at[j, 'target']} ({metrics.at[j, 'pr_auc']:.3f})")
             rate = float(y.mean())
             ax_pr.axhline(rate, color=colours[role], lw=0.8, ls="--",
-                          label=f"chance for {metrics.at[j, 'target']} (positive rate {rate:.3f})")
+                          label=f"chance (positive rate {rate:.3f})")
+            if oracle is not None:
+                point = oracle_point(y, oracle[:, j] > 0.5)
+                if point is not None:
+                    ax_pr.plot(*point, marker="*", markersize=13, color=colours[role],
+                               markeredgecolor="black", markeredgewidth=0.6, ls="none",
+                               label=f"oracle ceiling (precision {point[1]:.2f} at recall "
+                                     f"{point[0]:.2f})")
         n = int((metrics["category"] == category).sum())
         ax_roc.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="false positive rate",
                    ylabel="true positive rate",
@@ -307,7 +328,8 @@ def plot_curves(
                   title=f"{prefix}{category} ({n} targets): PR, ranked by PR AUC")
         for ax in (ax_roc, ax_pr):
             ax.title.set_fontsize(9)
-            ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=7, frameon=False)
+            ax.set_aspect("equal")
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=7, frameon=False)
     fig.tight_layout()
     return save_figure(fig, Path(outdir) / stem, formats)
 
@@ -420,11 +442,13 @@ def evaluate(
     threads: int | None = None,
     progress: bool | None = None,
     plots: bool = True,
+    truth: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Evaluate ``model`` (checkpoint path or ``nn.Module``) on the labelled dataset ``data``.
 
     Writes ``metrics.tsv``, ``summary.json``, ``predictions.h5`` and ``curves.png``/``.svg`` into
-    ``outdir`` (see the module docstring) and returns the summary dict.
+    ``outdir`` (see the module docstring) and returns the summary dict. ``truth``: the ``danq
+    simulate`` truth.json of the data, whose oracle ceiling the PR curves then show.
     """
     from tqdm import tqdm
 
@@ -468,6 +492,7 @@ def evaluate(
             )
             try:
                 row = 0
+                record_names: list[str] = []
                 with tqdm(total=n_keep, desc="evaluate", unit=" seq", disable=not show,
                           file=sys.stderr, mininterval=1) as bar:
                     for tokens, partners, batch_labels, names in _dataset_batches(
@@ -475,6 +500,7 @@ def evaluate(
                     ):
                         probs = predictor.from_tokens(tokens, partners)
                         k = len(names)
+                        record_names.extend(str(n) for n in names)
                         probabilities[row : row + k] = probs
                         labels[row : row + k] = batch_labels
                         writer.append(probs, names, batch_labels)
@@ -495,8 +521,26 @@ def evaluate(
         "rc_mode": mode,
         "precision": runtime.describe_precision(),
     }
+    oracle = _oracle(truth, record_names, target_names) if plots and truth is not None else None
     return _write_evaluation(probabilities, labels, target_names, target_categories, out, context,
-                             plots)
+                             plots, oracle)
+
+
+def _oracle(truth: str | os.PathLike[str], names: Sequence[str],
+            target_names: Sequence[str]) -> np.ndarray:
+    """The synthetic benchmark's oracle scores (:func:`danq.baselines.oracle_scores`) for the
+    evaluated records, in their order; the records and targets must be truth.json's test split."""
+    from danq.baselines import oracle_scores, read_truth
+
+    split = read_truth(truth, "test")
+    if list(target_names) != split.target_names:
+        raise DanqError(f"{truth}: targets differ from the evaluated data's")
+    row = {name: i for i, name in enumerate(split.names)}
+    missing = [n for n in names if n not in row]
+    if missing:
+        raise DanqError(f"{truth}: no record '{missing[0]}' in the test split "
+                        f"({len(missing)} evaluated records missing)")
+    return oracle_scores(split)[[row[n] for n in names]]
 
 
 def _model_label(predictor: Predictor) -> str:
@@ -515,6 +559,7 @@ def _write_evaluation(
     outdir: Path,
     context: dict[str, Any],
     plots: bool,
+    oracle: np.ndarray | None = None,
 ) -> dict[str, Any]:
     metrics = score_targets(probabilities, labels, target_names, target_categories)
     summary = {**context, **summarize(metrics)}
@@ -522,7 +567,7 @@ def _write_evaluation(
     write_metrics(metrics, outdir / "metrics.tsv")
     if plots:
         plot_curves(probabilities, labels, metrics, outdir,
-                    model_label=str(context.get("model_label") or ""))
+                    model_label=str(context.get("model_label") or ""), oracle=oracle)
     write_json(summary, outdir / "summary.json")
     return summary
 
@@ -537,9 +582,11 @@ def metrics_from_predictions(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 def evaluate_predictions(
-    path: str | os.PathLike[str], outdir: str | os.PathLike[str], *, plots: bool = True
+    path: str | os.PathLike[str], outdir: str | os.PathLike[str], *, plots: bool = True,
+    truth: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
-    """Redo ``metrics.tsv``, ``summary.json`` and the curves from a saved ``predictions.h5``."""
+    """Redo ``metrics.tsv``, ``summary.json`` and the curves from a saved ``predictions.h5``
+    (``truth``: as in :func:`evaluate`)."""
     pred = read_predictions(path)
     if pred["labels"] is None:
         raise DanqError(f"{path}: predictions file has no labels (made by `danq predict`?)")
@@ -552,5 +599,7 @@ def evaluate_predictions(
         "rc_average": bool(attrs.get("rc_average", True)),
         "rc_mode": str(attrs.get("rc_mode", "")),
     }
+    oracle = (_oracle(truth, [str(n) for n in pred["names"]], pred["target_names"])
+              if plots and truth is not None else None)
     return _write_evaluation(pred["probabilities"], pred["labels"], pred["target_names"],
-                             pred["target_categories"], Path(outdir), context, plots)
+                             pred["target_categories"], Path(outdir), context, plots, oracle)

@@ -109,6 +109,15 @@ def encode_options(wildcards, input):
     return " ".join(options)
 
 
+def evaluate_inputs(wildcards):
+    """A run's best checkpoint and the test split; on the synthetic benchmark also truth.json,
+    so the PR curves show the oracle ceiling."""
+    files = {"model": f"{OUT}/models/{wildcards.model}/best.pt", "data": dataset("test")}
+    if SOURCE == "simulate":
+        files["truth"] = f"{SIMULATED}/truth.json"
+    return files
+
+
 def report_inputs(wildcards):
     """Per enabled model: test metrics, training history and (when run) TOMTOM matches."""
     files = {}

@@ -3,8 +3,7 @@
 
 rule evaluate:
     input:
-        model=f"{OUT}/models/{{model}}/best.pt",
-        data=dataset("test"),
+        unpack(evaluate_inputs),
     output:
         metrics=report(
             f"{OUT}/evaluate/{{model}}/metrics.tsv",
@@ -28,6 +27,9 @@ rule evaluate:
         batch_size=config["evaluate"]["batch_size"],
         precision=lambda wildcards: config["models"][wildcards.model]["precision"],
         device=config["device"],
+        truth=lambda wildcards, input: (
+            f"--truth {input.truth}" if "truth" in input.keys() else ""
+        ),
     log:
         "logs/evaluate/{model}.log",
     benchmark:
@@ -40,7 +42,7 @@ rule evaluate:
     shell:
         "danq evaluate --model {input.model} --data {input.data} -o {params.outdir} {params.rc} "
         "--batch-size {params.batch_size} --device {params.device} "
-        "--precision {params.precision} --threads {threads} > {log} 2>&1"
+        "--precision {params.precision} --threads {threads} {params.truth} > {log} 2>&1"
 
 
 rule compare:
