@@ -117,7 +117,7 @@ def plot_comparison(
     plt = pyplot()
 
     share = {r.category: (r.share_b_better_roc, r.share_b_better_pr) for r in table.itertuples()}
-    fig, axes = plt.subplots(1, 2, figsize=(12, 6.2))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 6.6), layout="constrained")
     cmap = plt.get_cmap("tab10")
     size = 40 if len(paired) <= MAX_NAMED_POINTS else 14
     categories = list(dict.fromkeys(paired["category"]))
@@ -148,8 +148,7 @@ def plot_comparison(
                aspect="equal")
         ax.title.set_fontsize(10)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8, frameon=False)
-    fig.tight_layout()
-    return save_figure(fig, Path(outdir) / stem, formats)
+    return save_figure(fig, Path(outdir) / stem, formats, tight=True)
 
 
 def compare(

@@ -289,7 +289,8 @@ def plot_curves(
                  "pr_auc": representative_targets(metrics, "pr_auc")}
     chosen = by_metric["roc_auc"]
     n_rows = max(1, len(chosen))
-    fig, axes = plt.subplots(n_rows, 2, figsize=(11, 6.4 * n_rows), squeeze=False)
+    fig, axes = plt.subplots(n_rows, 2, figsize=(11, 6.0 * n_rows), squeeze=False,
+                             layout="constrained")
     colours = {"best": "tab:green", "median": "tab:blue", "worst": "tab:red"}
     prefix = f"{model_label}, " if model_label else ""
     if not chosen:
@@ -308,18 +309,23 @@ def plot_curves(
             y = labels[:, j].astype(bool)
             precision, recall = _thin(
                 *precision_recall_curve(y, probabilities[:, j].astype(np.float64))[:2])
-            ax_pr.step(recall, precision, where="post", color=colours[role], lw=1.4,
-                       label=f"{role}: {metrics.at[j, 'target']} ({metrics.at[j, 'pr_auc']:.3f})")
             rate = float(y.mean())
-            ax_pr.axhline(rate, color=colours[role], lw=0.8, ls="--",
-                          label=f"chance (positive rate {rate:.3f})")
-            if oracle is not None:
-                point = oracle_point(y, oracle[:, j] > 0.5)
-                if point is not None:
-                    ax_pr.plot(*point, marker="*", markersize=13, color=colours[role],
-                               markeredgecolor="black", markeredgewidth=0.6, ls="none",
-                               label=f"oracle ceiling (precision {point[1]:.2f} at recall "
-                                     f"{point[0]:.2f})")
+            text = f"{role}: {metrics.at[j, 'target']} ({metrics.at[j, 'pr_auc']:.3f}; " \
+                   f"chance {rate:.2f}"
+            ax_pr.axhline(rate, color=colours[role], lw=0.8, ls="--")
+            point = oracle_point(y, oracle[:, j] > 0.5) if oracle is not None else None
+            if point is not None:
+                ax_pr.plot(*point, marker="*", markersize=13, color=colours[role],
+                           markeredgecolor="black", markeredgewidth=0.6, ls="none",
+                           clip_on=False, zorder=5)
+                text += f"; oracle precision {point[1]:.2f} at recall {point[0]:.2f}"
+            ax_pr.step(recall, precision, where="post", color=colours[role], lw=1.4,
+                       label=text + ")")
+        ax_pr.plot([], [], color="grey", lw=0.8, ls="--",
+                   label="chance: the target's positive rate")
+        if oracle is not None:
+            ax_pr.plot([], [], marker="*", markersize=10, color="grey", markeredgecolor="black",
+                       ls="none", label="oracle ceiling (the true rule, noisy labels)")
         n = int((metrics["category"] == category).sum())
         ax_roc.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="false positive rate",
                    ylabel="true positive rate",
@@ -329,9 +335,10 @@ def plot_curves(
         for ax in (ax_roc, ax_pr):
             ax.title.set_fontsize(9)
             ax.set_aspect("equal")
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=7, frameon=False)
-    fig.tight_layout()
-    return save_figure(fig, Path(outdir) / stem, formats)
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=7, frameon=False)
+    fig.suptitle(f"{model_label or 'model'}: test-set ROC (left) and precision-recall (right) "
+                 "curves of each category's best, median and worst target", fontsize=10)
+    return save_figure(fig, Path(outdir) / stem, formats, tight=True)
 
 
 # --------------------------------------------------------------------------------------------------

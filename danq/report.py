@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -282,8 +283,8 @@ def training_outcome(frame: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
 
 def _stop_text(outcome: Mapping[str, Any]) -> str:
     if outcome.get("stopped") == "epoch cap":
-        return (f"stopped at the epoch cap ({outcome['epoch_cap']}), not by early stopping: "
-                "more epochs might still help")
+        return (f"stopped at the epoch cap ({outcome['epoch_cap']} epochs), not by early "
+                "stopping: more epochs might still help")
     if outcome.get("stopped") == "early stopping":
         return (f"early stopping after epoch {outcome['epochs_run']} (no better validation loss "
                 f"for {outcome['patience']} epochs)")
@@ -305,7 +306,7 @@ def plot_training_curves(path: str | os.PathLike[str], histories: Mapping[str, A
     n_targets = n_targets or {}
 
     n = max(1, len(histories))
-    fig, axes = plt.subplots(2, n, figsize=(5.8 * n, 7.4), squeeze=False)
+    fig, axes = plt.subplots(2, n, figsize=(5.8 * n, 7.6), squeeze=False, layout="constrained")
     try:
         for col, (label, frame) in enumerate(histories.items()):
             outcome = outcomes.get(label, {})
@@ -324,10 +325,13 @@ def plot_training_curves(path: str | os.PathLike[str], histories: Mapping[str, A
                     ax.axvline(best, color="grey", ls=":", lw=1.2,
                                label=f"best epoch ({best}, lowest valid loss)")
                 if row == 0:
-                    ax.set_title(f"{label}: {_stop_text(outcome)}", fontsize=9, loc="left",
-                                 wrap=True)
+                    ax.set_title(label + "\n" + textwrap.fill(_stop_text(outcome), 62),
+                                 fontsize=9)
                 ax.set_xlabel("epoch")
-                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+                epochs = frame["epoch"].dropna()
+                if len(epochs):
+                    ax.set_xlim(float(epochs.min()) - 0.5, float(epochs.max()) + 0.5)
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
                 ax.set_ylabel(ylabel)
                 if columns:
                     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.18),
@@ -337,11 +341,10 @@ def plot_training_curves(path: str | os.PathLike[str], histories: Mapping[str, A
         if not histories:
             for ax in axes[:, 0]:
                 ax.axis("off")
-        fig.tight_layout()
     except BaseException:
         plt.close(fig)
         raise
-    save_figure(fig, Path(path).with_suffix(""), ("png",), dpi=100)
+    save_figure(fig, Path(path).with_suffix(""), ("png",), dpi=100, tight=True)
 
 
 def _cell(value: Any) -> str:

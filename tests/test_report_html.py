@@ -98,7 +98,7 @@ def test_training_outcome_tells_epoch_cap_from_early_stopping(tmp_path: Path) ->
     assert stopped["stopped"] == "early stopping"
     markdown = (tmp_path / "out" / "summary.md").read_text()
     assert markdown.startswith("# DanQ vs DeepSEA: run summary")
-    assert "stopped at the epoch cap (4)" in markdown
+    assert "stopped at the epoch cap (4 epochs)" in markdown
 
 
 def test_bars_in_cells_are_escaped_and_read_back_as_one_cell(tmp_path: Path) -> None:
