@@ -152,3 +152,11 @@ def test_page_renders_in_a_headless_browser(tmp_path: Path) -> None:
     failures = browser.check(broken, None, 1280, 800)
     assert any("not decoded" in f for f in failures), failures
     assert any("undefinedFunction" in f for f in failures), failures
+
+
+def test_planted_matches_are_recognised_whatever_the_matrix_version() -> None:
+    from danq.motifs import is_planted
+
+    assert is_planted("MA0139.2", ["MA0139.1", "MA0138.3"])
+    assert not is_planted("MA0140.1", ["MA0139.1"])
+    assert not is_planted("MA0139.2", None)

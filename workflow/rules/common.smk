@@ -111,7 +111,7 @@ def encode_options(wildcards, input):
 
 def evaluate_inputs(wildcards):
     """A run's best checkpoint and the test split; on the synthetic benchmark also truth.json,
-    so the PR curves show the oracle ceiling."""
+    so the PR curves show the oracle ceiling and the logos mark planted motifs (evaluate, motifs)."""
     files = {"model": f"{OUT}/models/{wildcards.model}/best.pt", "data": dataset("test")}
     if SOURCE == "simulate":
         files["truth"] = f"{SIMULATED}/truth.json"
