@@ -466,6 +466,7 @@ def evaluate(
         raise DanqError(f"--batch-size must be positive, got {batch_size}")
     runtime = resolve_runtime(device, precision, threads, progress,
                               set_torch_threads=threads is not None)
+    split_truth = _read_truth(truth, plots)
     predictor = load_predictor(model, device=runtime.device, precision=runtime.precision,
                                rc_average=rc_average)
     model_where = predictor.source
@@ -475,6 +476,9 @@ def evaluate(
 
     with open_dataset(data) as ds:
         _check_compatible(predictor, ds, model_where)
+        if split_truth is not None and list(ds.target_names) != split_truth.target_names:
+            raise DanqError(f"{truth}: targets differ from {data}'s (not the truth.json of "
+                            "this dataset?)")
         keep = scored_rows(len(ds), ds.strand, ds.pair_index)
         n_keep = int(keep.sum())
         paired = ds.pair_index is not None
@@ -528,18 +532,26 @@ def evaluate(
         "rc_mode": mode,
         "precision": runtime.describe_precision(),
     }
-    oracle = _oracle(truth, record_names, target_names) if plots and truth is not None else None
+    oracle = _oracle(split_truth, record_names, target_names) if split_truth else None
     return _write_evaluation(probabilities, labels, target_names, target_categories, out, context,
                              plots, oracle)
 
 
-def _oracle(truth: str | os.PathLike[str], names: Sequence[str],
-            target_names: Sequence[str]) -> np.ndarray:
+def _read_truth(truth: str | os.PathLike[str] | None, plots: bool) -> Any:
+    """The test split of a truth.json, read before any work so a bad file fails first."""
+    if truth is None or not plots:
+        return None
+    from danq.baselines import read_truth
+
+    return read_truth(truth, "test")
+
+
+def _oracle(split: Any, names: Sequence[str], target_names: Sequence[str]) -> np.ndarray:
     """The synthetic benchmark's oracle scores (:func:`danq.baselines.oracle_scores`) for the
     evaluated records, in their order; the records and targets must be truth.json's test split."""
-    from danq.baselines import oracle_scores, read_truth
+    from danq.baselines import oracle_scores
 
-    split = read_truth(truth, "test")
+    truth = split.path
     if list(target_names) != split.target_names:
         raise DanqError(f"{truth}: targets differ from the evaluated data's")
     row = {name: i for i, name in enumerate(split.names)}
@@ -606,7 +618,8 @@ def evaluate_predictions(
         "rc_average": bool(attrs.get("rc_average", True)),
         "rc_mode": str(attrs.get("rc_mode", "")),
     }
-    oracle = (_oracle(truth, [str(n) for n in pred["names"]], pred["target_names"])
-              if plots and truth is not None else None)
+    split_truth = _read_truth(truth, plots)
+    oracle = (_oracle(split_truth, [str(n) for n in pred["names"]], pred["target_names"])
+              if split_truth else None)
     return _write_evaluation(pred["probabilities"], pred["labels"], pred["target_names"],
                              pred["target_categories"], Path(outdir), context, plots, oracle)

@@ -549,6 +549,11 @@ def build_report(
     for label in list(histories) + list(tomtom) + list(curves) + list(logos):
         if label not in metrics:
             raise DanqError(f"danq report: model '{label}' has no --metrics file")
+    from danq.report_html import data_uri
+
+    for figure in [scatter, *curves.values(), *logos.values()]:
+        if figure is not None:
+            data_uri(figure)  # a missing or non-PNG figure fails before anything is written
     frames = {label: read_metrics(path) for label, path in metrics.items()}
     table = auc_by_category(frames)
     labels = list(frames)
@@ -632,12 +637,12 @@ def _results_page(summary: Mapping[str, Any], markdown: str, training_png: Path,
     models = list(summary.get("models", []))
     figures: dict[str, list[Figure]] = {"comparison": [], "curves": [], "motifs": [],
                                         "training": []}
-    if scatter is not None and len(models) == 2:
+    if scatter is not None:
+        b, a = (models[1], models[0]) if len(models) == 2 else ("the challenger", "the baseline")
         figures["comparison"].append(Figure(
-            Path(scatter), f"{models[1]} vs {models[0]}, one point per test target",
-            f"x: {models[0]}, y: {models[1]}; points above the diagonal are targets where "
-            f"{models[1]} scores higher. The legend gives, per category, the number of targets "
-            f"and the share where {models[1]} is higher."))
+            Path(scatter), f"{b} vs {a}, one point per test target",
+            f"x: {a}, y: {b}; points above the diagonal are targets where {b} scores higher. "
+            f"The legend gives, per category, on how many targets (n/N) {b} is higher."))
     for label, path in curves.items():
         figures["curves"].append(Figure(
             Path(path), f"{label}: ROC and precision-recall curves on the test set",

@@ -160,3 +160,20 @@ def test_planted_matches_are_recognised_whatever_the_matrix_version() -> None:
     assert is_planted("MA0139.2", ["MA0139.1", "MA0138.3"])
     assert not is_planted("MA0140.1", ["MA0139.1"])
     assert not is_planted("MA0139.2", None)
+
+
+def test_a_figure_that_is_not_a_png_is_a_one_line_error_and_nothing_is_written(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from danq.cli import main
+
+    metrics, _ = write_inputs(tmp_path)
+    not_png = tmp_path / "scatter.png"
+    not_png.write_text("{}")
+    out = tmp_path / "report"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", "--metrics", f"DanQ={metrics['DanQ']}", "--scatter", str(not_png),
+              "-o", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert exit_info.value.code != 0
+    assert err == f"danq: error: {not_png}: not a PNG image"
+    assert not out.exists()
