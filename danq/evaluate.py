@@ -289,8 +289,10 @@ def plot_curves(
                  "pr_auc": representative_targets(metrics, "pr_auc")}
     chosen = by_metric["roc_auc"]
     n_rows = max(1, len(chosen))
-    fig, axes = plt.subplots(n_rows, 2, figsize=(11, 6.0 * n_rows), squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(n_rows, 2, figsize=(11, 6.2 * n_rows), squeeze=False)
+    # room below each row for its legends (saved cropped to the drawn content)
+    fig.subplots_adjust(left=0.08, right=0.97, top=1 - 0.45 / (6.2 * n_rows),
+                        bottom=1.3 / (6.2 * n_rows), hspace=0.42, wspace=0.3)
     colours = {"best": "tab:green", "median": "tab:blue", "worst": "tab:red"}
     prefix = f"{model_label}, " if model_label else ""
     if not chosen:
