@@ -18,8 +18,12 @@ probe added — an ``error`` listener (capture phase, so failed image loads coun
 ``console.error`` hook at the top of ``<head>``, and, at the ``load`` event, a ``<pre
 id="browser-probe">`` holding JSON of what it saw. Chromium's ``--dump-dom`` prints the DOM after
 load, which this script parses. Chromium's own console log (``--enable-logging=stderr``) is
-scanned as well for ``CONSOLE`` lines at error level. The screenshot is taken of the original
-file, unmodified.
+scanned as well for ``CONSOLE`` lines at error level (Chromium's own log lines, e.g. that no
+D-Bus is running in a container, are not the page's and are ignored). The screenshot is taken of
+the original file, unmodified.
+
+``--snakemake-report`` also screenshots the page as the Snakemake report shows it: the report's
+own app opens the results page (as a click on it under "1. Results" would), inline in an iframe.
 """
 
 from __future__ import annotations
@@ -64,6 +68,14 @@ window.addEventListener("load", function () {
   pre.textContent = JSON.stringify({images: images, verdict: lines, errors: window.__probe.errors});
   document.body.appendChild(pre);
 });
+</script>"""
+
+
+SNAKEMAKE_VIEW = """<script>
+window.addEventListener("load", function () { setTimeout(function () {
+  var key = Object.keys(results).filter(function (k) { return k.endsWith("report.html"); })[0];
+  app.setView({content: "html", contentPath: results[key].data_uri, resultPath: key});
+}, 500); });
 </script>"""
 
 
@@ -155,6 +167,27 @@ def check(report: Path, screenshot: Path | None, width: int, height: int,
     return failures
 
 
+def snakemake_view(snakemake_report: Path, screenshot: Path, width: int, height: int,
+                   timeout: float = 120.0) -> list[str]:
+    """Screenshot of the results page as the Snakemake report shows it (its first category's
+    report.html opened through the report app's own ``app.setView``, as a click would)."""
+    browser = find_browser()
+    if browser is None:
+        raise FileNotFoundError("no chromium on PATH")
+    page = snakemake_report.read_text(encoding="utf-8")
+    if "report.html" not in page:
+        return [f"{snakemake_report}: no report.html among the Snakemake report's results"]
+    end = page.lower().rfind("</body>")
+    with tempfile.TemporaryDirectory(prefix="danq-browser-") as tmp:
+        tmpdir = Path(tmp)
+        viewed = tmpdir / "snakemake_view.html"
+        viewed.write_text(page[:end] + SNAKEMAKE_VIEW + page[end:], encoding="utf-8")
+        run_browser(browser, [f"--window-size={width},{height}", "--virtual-time-budget=10000",
+                              f"--screenshot={screenshot.resolve()}", viewed.as_uri()],
+                    tmpdir / "profile", timeout)
+    return [] if screenshot.is_file() else ["no screenshot of the Snakemake report written"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("report", type=Path, help="report.html written by `danq report`")
@@ -162,9 +195,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="PNG of the first screen (window size --width x --height)")
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=800)
+    parser.add_argument("--snakemake-report", type=Path, default=None,
+                        help="also screenshot the results page inside this `snakemake --report` "
+                             "HTML (to --snakemake-screenshot)")
+    parser.add_argument("--snakemake-screenshot", type=Path,
+                        default=Path("snakemake_report_view.png"))
     args = parser.parse_args(argv)
     try:
         failures = check(args.report, args.screenshot, args.width, args.height)
+        if args.snakemake_report is not None:
+            failures += snakemake_view(args.snakemake_report, args.snakemake_screenshot,
+                                       args.width + 280, args.height)
     except FileNotFoundError as exc:
         print(f"skipped: {exc}", file=sys.stderr)
         return 2
