@@ -311,6 +311,10 @@ def test_tiny_end_to_end_run(tmp_path: Path) -> None:
     for model in ("DeepSEA", "DanQ", "oracle"):
         assert (out / "baselines" / model / "decoys.tsv").stat().st_size > 0
     assert (out / "report" / "training_curves.png").stat().st_size > 0
+    page = (out / "report" / "report.html").read_text()
+    # the verdict first; scatter, two curves, two logo sheets and the training curves embedded
+    assert page.index('id="verdict"') < page.index("<img")
+    assert page.count('<img src="data:image/png;base64,') == 6
     # Nothing left to do: a second dry run plans no job.
     again = snakemake(tmp_path, TEST_CONFIG, "-n")
     assert again.returncode == 0 and "Nothing to be done" in again.stdout
