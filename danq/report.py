@@ -16,7 +16,9 @@
   part of it, a width confound the table states. Matrix IDs are compared by base ID
   (``MA0139.2`` counts as ``MA0139``), so a newer version of the same matrix in the comparison
   release still counts.
-* **Training curves** from each ``danq train`` ``metrics.csv``: every ``*loss`` column per epoch.
+* **Training curves** from each ``danq train`` ``metrics.csv``: every ``*loss`` and ``*auc``
+  column per epoch, the best epoch (lowest validation loss) marked, and, from the ``settings.json``
+  beside it, the seed and whether the run stopped by early stopping or at the epoch cap.
 
 Outputs, in one folder: ``report.html`` (the results page a person opens first: the verdict in
 three lines, then every table and figure, embedded; :mod:`danq.report_html`), ``summary.md`` (the

@@ -267,7 +267,8 @@ def verdict_lines(summary: Mapping[str, Any], parity: float) -> list[str]:
         third = (f"**Ceilings.** Oracle (the true rule, noisy test labels): median PR AUC "
                  f"{oracle}. {uncertainty}")
     else:
-        third = f"**Ceilings.** None known for real data. {uncertainty}"
+        third = (f"**Ceilings.** None in this run (the oracle ceiling comes with the synthetic "
+                 f"benchmark's baselines). {uncertainty}")
     return [first_line, second, third]
 
 
