@@ -29,6 +29,7 @@ from danq.io import atomic_path
 from danq.plotting import pyplot, save_figure
 
 OVERALL = "all"
+MAX_NAMED_POINTS = 40  # up to this many targets each point carries its target's name
 COMPARISON_COLUMNS = [
     "category", "n", "median_roc_auc_a", "median_roc_auc_b", "median_pr_auc_a", "median_pr_auc_b",
     "share_b_better_roc", "share_b_better_pr",
@@ -111,21 +112,30 @@ def plot_comparison(
     stem: str = "comparison",
     formats: Sequence[str] = ("png", "svg"),
 ) -> list[Path]:
-    """Scatter of ROC AUC and PR AUC (x = A, y = B) coloured by category, diagonal drawn."""
+    """Scatter of ROC AUC and PR AUC (x = A, y = B) coloured by category, diagonal drawn; with
+    at most :data:`MAX_NAMED_POINTS` targets each point is labelled with its target's name."""
     plt = pyplot()
 
     share = {r.category: (r.share_b_better_roc, r.share_b_better_pr) for r in table.itertuples()}
-    fig, axes = plt.subplots(1, 2, figsize=(11, 5.2))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 6.6), layout="constrained")
     cmap = plt.get_cmap("tab10")
+    size = 40 if len(paired) <= MAX_NAMED_POINTS else 14
     categories = list(dict.fromkeys(paired["category"]))
     for k, (metric, title) in enumerate((("roc", "ROC AUC"), ("pr", "PR AUC"))):
         ax = axes[k]
         for c, category in enumerate(categories):
             group = paired[paired["category"] == category]
             pct = 100 * share[category][k]
-            ax.scatter(group[f"{metric}_a"], group[f"{metric}_b"], s=9, alpha=0.7,
-                       color=cmap(c % 10), edgecolors="none",
-                       label=f"{category} (n={len(group)}, {labels[1]} better: {pct:.1f}%)")
+            n_better = int(round(share[category][k] * len(group)))
+            ax.scatter(group[f"{metric}_a"], group[f"{metric}_b"], s=size, alpha=0.75,
+                       color=cmap(c % 10), edgecolors="white", linewidths=0.5,
+                       label=f"{category}: {labels[1]} higher on {n_better}/{len(group)} "
+                             f"({pct:.0f}%)")
+            if len(paired) <= MAX_NAMED_POINTS:
+                for name, x, y in zip(group["target"], group[f"{metric}_a"],
+                                      group[f"{metric}_b"], strict=True):
+                    ax.annotate(str(name), (x, y), xytext=(3, 3), textcoords="offset points",
+                                fontsize=6, color=cmap(c % 10))
         if metric == "roc":
             low = float(np.nanmin(paired[["roc_a", "roc_b"]].to_numpy())) if len(paired) else 0.5
             lo = max(0.0, min(0.5, np.floor(low * 20) / 20))
@@ -133,10 +143,12 @@ def plot_comparison(
             lo = 0.0
         ax.plot([lo, 1], [lo, 1], color="black", lw=0.8, ls="--")
         ax.set(xlim=(lo, 1), ylim=(lo, 1), xlabel=f"{labels[0]} {title}",
-               ylabel=f"{labels[1]} {title}", title=title, aspect="equal")
-        ax.legend(loc="lower right", fontsize=7, frameon=False, markerscale=1.5)
-    fig.tight_layout()
-    return save_figure(fig, Path(outdir) / stem, formats)
+               ylabel=f"{labels[1]} {title}",
+               title=f"{labels[1]} vs {labels[0]}: test {title}, one point per target",
+               aspect="equal")
+        ax.title.set_fontsize(10)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8, frameon=False)
+    return save_figure(fig, Path(outdir) / stem, formats, tight=True)
 
 
 def compare(

@@ -220,14 +220,17 @@ def write_json(data: dict[str, Any], path: str | os.PathLike[str]) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
-def representative_targets(metrics: pd.DataFrame) -> dict[str, list[tuple[str, int]]]:
-    """Per category, the best, median and worst scored target by ROC AUC as ``(role, column)``.
+def representative_targets(metrics: pd.DataFrame,
+                           metric: str = "roc_auc") -> dict[str, list[tuple[str, int]]]:
+    """Per category, the best, median and worst scored target by ``metric`` as ``(role, column)``.
 
-    The median target is the one at the middle rank (lower middle for an even count).
+    The median target is the one at the middle rank (lower middle for an even count). ROC and
+    PR panels are ranked separately (``roc_auc`` / ``pr_auc``): the best target by one metric is
+    not always the best by the other.
     """
     chosen: dict[str, list[tuple[str, int]]] = {}
     for category, group in metrics.groupby("category", sort=False):
-        scored = group.dropna(subset=["roc_auc", "pr_auc"]).sort_values("roc_auc", kind="stable")
+        scored = group.dropna(subset=["roc_auc", "pr_auc"]).sort_values(metric, kind="stable")
         if scored.empty:
             continue
         index = list(scored.index)
@@ -249,6 +252,16 @@ def _thin(x: np.ndarray, y: np.ndarray, max_points: int = 2000) -> tuple[np.ndar
     return x[keep], y[keep]
 
 
+def oracle_point(labels: np.ndarray, calls: np.ndarray) -> tuple[float, float] | None:
+    """Recall and precision of 0/1 ``calls`` against boolean ``labels`` (None without calls or
+    positives): where a perfect rule lands on a PR panel when labels carry noise."""
+    labels, calls = np.asarray(labels, dtype=bool), np.asarray(calls, dtype=bool)
+    if not calls.any() or not labels.any():
+        return None
+    hits = float((calls & labels).sum())
+    return hits / float(labels.sum()), hits / float(calls.sum())
+
+
 def plot_curves(
     probabilities: np.ndarray,
     labels: np.ndarray,
@@ -256,43 +269,78 @@ def plot_curves(
     outdir: str | os.PathLike[str],
     stem: str = "curves",
     formats: Sequence[str] = ("png", "svg"),
+    model_label: str = "",
+    oracle: np.ndarray | None = None,
 ) -> list[Path]:
     """ROC (left) and PR (right) curves of each category's best, median and worst targets.
 
-    Returns the written paths (``OUTDIR/curves.png``, ``.svg``).
+    Each panel ranks the targets by its own metric (ROC AUC left, PR AUC right). Chance is drawn
+    dashed: the diagonal for ROC, each target's positive rate for PR (what a random score's
+    precision is). ``model_label`` names the model in every title; legends sit beside the axes,
+    off the curves (below them). ``oracle`` (rows and columns as ``probabilities``, 0/1: the
+    synthetic benchmark's true rule, :func:`danq.baselines.oracle_scores`) adds each PR target's
+    ceiling: the oracle's operating point (its recall and precision against the written labels),
+    drawn as a star. Returns the written paths (``OUTDIR/curves.png``, ``.svg``).
     """
     plt = pyplot()
     from sklearn.metrics import precision_recall_curve, roc_curve
 
-    chosen = representative_targets(metrics)
+    by_metric = {"roc_auc": representative_targets(metrics, "roc_auc"),
+                 "pr_auc": representative_targets(metrics, "pr_auc")}
+    chosen = by_metric["roc_auc"]
     n_rows = max(1, len(chosen))
-    fig, axes = plt.subplots(n_rows, 2, figsize=(10, 4.2 * n_rows), squeeze=False)
+    fig, axes = plt.subplots(n_rows, 2, figsize=(11, 6.2 * n_rows), squeeze=False)
+    # room below each row for its legends (saved cropped to the drawn content)
+    fig.subplots_adjust(left=0.08, right=0.97, top=1 - 0.45 / (6.2 * n_rows),
+                        bottom=1.3 / (6.2 * n_rows), hspace=0.42, wspace=0.3)
     colours = {"best": "tab:green", "median": "tab:blue", "worst": "tab:red"}
+    prefix = f"{model_label}, " if model_label else ""
     if not chosen:
         for ax in axes[0]:
             ax.text(0.5, 0.5, "no scorable target", ha="center", va="center")
             ax.set_axis_off()
-    for row, (category, picks) in enumerate(chosen.items()):
+    for row, category in enumerate(chosen):
         ax_roc, ax_pr = axes[row]
-        for role, j in picks:
+        for role, j in by_metric["roc_auc"][category]:
             y = labels[:, j].astype(bool)
-            p = probabilities[:, j].astype(np.float64)
-            name = metrics.at[j, "target"]
-            fpr, tpr = _thin(*roc_curve(y, p)[:2])
-            precision, recall = _thin(*precision_recall_curve(y, p)[:2])
+            fpr, tpr = _thin(*roc_curve(y, probabilities[:, j].astype(np.float64))[:2])
             ax_roc.plot(fpr, tpr, color=colours[role], lw=1.4,
-                        label=f"{role}: {name} ({metrics.at[j, 'roc_auc']:.3f})")
+                        label=f"{role}: {metrics.at[j, 'target']} ({metrics.at[j, 'roc_auc']:.3f})")
+        ax_roc.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--", label="chance")
+        for role, j in by_metric["pr_auc"].get(category, []):
+            y = labels[:, j].astype(bool)
+            precision, recall = _thin(
+                *precision_recall_curve(y, probabilities[:, j].astype(np.float64))[:2])
+            rate = float(y.mean())
+            text = f"{role}: {metrics.at[j, 'target']} ({metrics.at[j, 'pr_auc']:.3f}; " \
+                   f"chance {rate:.2f}"
+            ax_pr.axhline(rate, color=colours[role], lw=0.8, ls="--")
+            point = oracle_point(y, oracle[:, j] > 0.5) if oracle is not None else None
+            if point is not None:
+                ax_pr.plot(*point, marker="*", markersize=13, color=colours[role],
+                           markeredgecolor="black", markeredgewidth=0.6, ls="none",
+                           clip_on=False, zorder=5)
+                text += f"; oracle precision {point[1]:.2f} at recall {point[0]:.2f}"
             ax_pr.step(recall, precision, where="post", color=colours[role], lw=1.4,
-                       label=f"{role}: {name} ({metrics.at[j, 'pr_auc']:.3f})")
-        ax_roc.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
+                       label=text + ")")
+        ax_pr.plot([], [], color="grey", lw=0.8, ls="--",
+                   label="chance: the target's positive rate")
+        if oracle is not None:
+            ax_pr.plot([], [], marker="*", markersize=10, color="grey", markeredgecolor="black",
+                       ls="none", label="oracle ceiling (the true rule, noisy labels)")
+        n = int((metrics["category"] == category).sum())
         ax_roc.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="false positive rate",
-                   ylabel="true positive rate", title=f"{category}: ROC")
+                   ylabel="true positive rate",
+                   title=f"{prefix}{category} ({n} targets): ROC, ranked by ROC AUC")
         ax_pr.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="recall", ylabel="precision",
-                  title=f"{category}: precision-recall")
+                  title=f"{prefix}{category} ({n} targets): PR, ranked by PR AUC")
         for ax in (ax_roc, ax_pr):
-            ax.legend(loc="lower right" if ax is ax_roc else "upper right", fontsize=7, frameon=False)
-    fig.tight_layout()
-    return save_figure(fig, Path(outdir) / stem, formats)
+            ax.title.set_fontsize(9)
+            ax.set_aspect("equal")
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=7, frameon=False)
+    fig.suptitle(f"{model_label or 'model'}: test-set ROC (left) and precision-recall (right) "
+                 "curves of each category's best, median and worst target", fontsize=10)
+    return save_figure(fig, Path(outdir) / stem, formats, tight=True)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -403,11 +451,13 @@ def evaluate(
     threads: int | None = None,
     progress: bool | None = None,
     plots: bool = True,
+    truth: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Evaluate ``model`` (checkpoint path or ``nn.Module``) on the labelled dataset ``data``.
 
     Writes ``metrics.tsv``, ``summary.json``, ``predictions.h5`` and ``curves.png``/``.svg`` into
-    ``outdir`` (see the module docstring) and returns the summary dict.
+    ``outdir`` (see the module docstring) and returns the summary dict. ``truth``: the ``danq
+    simulate`` truth.json of the data, whose oracle ceiling the PR curves then show.
     """
     from tqdm import tqdm
 
@@ -418,6 +468,7 @@ def evaluate(
         raise DanqError(f"--batch-size must be positive, got {batch_size}")
     runtime = resolve_runtime(device, precision, threads, progress,
                               set_torch_threads=threads is not None)
+    split_truth = _read_truth(truth, plots)
     predictor = load_predictor(model, device=runtime.device, precision=runtime.precision,
                                rc_average=rc_average)
     model_where = predictor.source
@@ -427,6 +478,9 @@ def evaluate(
 
     with open_dataset(data) as ds:
         _check_compatible(predictor, ds, model_where)
+        if split_truth is not None and list(ds.target_names) != split_truth.target_names:
+            raise DanqError(f"{truth}: targets differ from {data}'s (not the truth.json of "
+                            "this dataset?)")
         keep = scored_rows(len(ds), ds.strand, ds.pair_index)
         n_keep = int(keep.sum())
         paired = ds.pair_index is not None
@@ -451,6 +505,7 @@ def evaluate(
             )
             try:
                 row = 0
+                record_names: list[str] = []
                 with tqdm(total=n_keep, desc="evaluate", unit=" seq", disable=not show,
                           file=sys.stderr, mininterval=1) as bar:
                     for tokens, partners, batch_labels, names in _dataset_batches(
@@ -458,6 +513,7 @@ def evaluate(
                     ):
                         probs = predictor.from_tokens(tokens, partners)
                         k = len(names)
+                        record_names.extend(str(n) for n in names)
                         probabilities[row : row + k] = probs
                         labels[row : row + k] = batch_labels
                         writer.append(probs, names, batch_labels)
@@ -470,6 +526,7 @@ def evaluate(
 
     context = {
         "model": str(model_where),
+        "model_label": _model_label(predictor),
         "data": str(data),
         "n_samples_in_dataset": n_samples,
         "n_samples_scored": n_keep,
@@ -477,8 +534,42 @@ def evaluate(
         "rc_mode": mode,
         "precision": runtime.describe_precision(),
     }
+    oracle = _oracle(split_truth, record_names, target_names) if split_truth else None
     return _write_evaluation(probabilities, labels, target_names, target_categories, out, context,
-                             plots)
+                             plots, oracle)
+
+
+def _read_truth(truth: str | os.PathLike[str] | None, plots: bool) -> Any:
+    """The test split of a truth.json, read before any work so a bad file fails first."""
+    if truth is None or not plots:
+        return None
+    from danq.baselines import read_truth
+
+    return read_truth(truth, "test")
+
+
+def _oracle(split: Any, names: Sequence[str], target_names: Sequence[str]) -> np.ndarray:
+    """The synthetic benchmark's oracle scores (:func:`danq.baselines.oracle_scores`) for the
+    evaluated records, in their order; the records and targets must be truth.json's test split."""
+    from danq.baselines import oracle_scores
+
+    truth = split.path
+    if list(target_names) != split.target_names:
+        raise DanqError(f"{truth}: targets differ from the evaluated data's")
+    row = {name: i for i, name in enumerate(split.names)}
+    missing = [n for n in names if n not in row]
+    if missing:
+        raise DanqError(f"{truth}: no record '{missing[0]}' in the test split "
+                        f"({len(missing)} evaluated records missing)")
+    return oracle_scores(split)[[row[n] for n in names]]
+
+
+def _model_label(predictor: Predictor) -> str:
+    """The architecture's display label (``"DanQ"``), '' when the model does not say."""
+    from danq.models.registry import ARCHITECTURES
+
+    arch = getattr(getattr(predictor, "info", None), "arch", None)
+    return ARCHITECTURES[arch].label if arch in ARCHITECTURES else ""
 
 
 def _write_evaluation(
@@ -489,13 +580,15 @@ def _write_evaluation(
     outdir: Path,
     context: dict[str, Any],
     plots: bool,
+    oracle: np.ndarray | None = None,
 ) -> dict[str, Any]:
     metrics = score_targets(probabilities, labels, target_names, target_categories)
     summary = {**context, **summarize(metrics)}
     outdir.mkdir(parents=True, exist_ok=True)
     write_metrics(metrics, outdir / "metrics.tsv")
     if plots:
-        plot_curves(probabilities, labels, metrics, outdir)
+        plot_curves(probabilities, labels, metrics, outdir,
+                    model_label=str(context.get("model_label") or ""), oracle=oracle)
     write_json(summary, outdir / "summary.json")
     return summary
 
@@ -510,9 +603,11 @@ def metrics_from_predictions(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 def evaluate_predictions(
-    path: str | os.PathLike[str], outdir: str | os.PathLike[str], *, plots: bool = True
+    path: str | os.PathLike[str], outdir: str | os.PathLike[str], *, plots: bool = True,
+    truth: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
-    """Redo ``metrics.tsv``, ``summary.json`` and the curves from a saved ``predictions.h5``."""
+    """Redo ``metrics.tsv``, ``summary.json`` and the curves from a saved ``predictions.h5``
+    (``truth``: as in :func:`evaluate`)."""
     pred = read_predictions(path)
     if pred["labels"] is None:
         raise DanqError(f"{path}: predictions file has no labels (made by `danq predict`?)")
@@ -525,5 +620,8 @@ def evaluate_predictions(
         "rc_average": bool(attrs.get("rc_average", True)),
         "rc_mode": str(attrs.get("rc_mode", "")),
     }
+    split_truth = _read_truth(truth, plots)
+    oracle = (_oracle(split_truth, [str(n) for n in pred["names"]], pred["target_names"])
+              if split_truth else None)
     return _write_evaluation(pred["probabilities"], pred["labels"], pred["target_names"],
-                             pred["target_categories"], Path(outdir), context, plots)
+                             pred["target_categories"], Path(outdir), context, plots, oracle)

@@ -49,7 +49,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -444,8 +444,11 @@ def _draw_logo(ax: Any, ppm: np.ndarray, start: int, title: str, xlim: tuple[flo
     import logomaker
 
     logomaker.Logo(_logo_frame(ppm, start), ax=ax, color_scheme="classic")
+    from matplotlib.ticker import MaxNLocator
+
     ax.set_xlim(*xlim)
     ax.set_ylim(0, 2)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("bits")
     ax.set_title(title, fontsize=9, loc="left")
     ax.spines[["top", "right"]].set_visible(False)
@@ -466,18 +469,31 @@ def _match_title(match: Mapping[str, Any]) -> str:
     )
 
 
+def is_planted(target_id: str, planted: Collection[str] | None) -> bool:
+    """Whether a JASPAR matrix (any version: ``MA0139.2`` is ``MA0139``) is a planted motif."""
+    if not planted:
+        return False
+    base = {p.split(".", 1)[0].upper() for p in planted}
+    return str(target_id).split(".", 1)[0].upper() in base
+
+
 def _draw_pair(axes: Sequence[Any], motif: FilterMotif, match: Mapping[str, Any],
-               target_pfm: np.ndarray) -> None:
+               target_pfm: np.ndarray, planted: Collection[str] | None = None) -> None:
     target, start = _aligned_target(match, target_pfm)
     width = motif.pfm.shape[1]
     xlim = (min(0, start) - 0.5, max(width, start + target.shape[1]) - 0.5)
     _draw_logo(axes[0], motif.ppm, 0, f"{motif.name}  ({motif.nsites} sites)", xlim)
-    _draw_logo(axes[1], target, start, _match_title(match), xlim)
+    title = _match_title(match)
+    if is_planted(match["target_id"], planted):
+        title = "\u2605 PLANTED  " + title
+    _draw_logo(axes[1], target, start, title, xlim)
+    if is_planted(match["target_id"], planted):
+        axes[1].set_title(title, fontsize=9, loc="left", color="darkred", weight="bold")
 
 
 def plot_match_logo(
     path: str | os.PathLike[str], motif: FilterMotif, match: Mapping[str, Any],
-    target_pfm: np.ndarray,
+    target_pfm: np.ndarray, planted: Collection[str] | None = None,
 ) -> None:
     """One PNG: the filter's information-content logo above its best JASPAR motif, aligned."""
     plt = pyplot()
@@ -485,7 +501,7 @@ def plot_match_logo(
     width = max(motif.pfm.shape[1], target_pfm.shape[1])
     fig, axes = plt.subplots(2, 1, figsize=(max(4.0, 0.32 * width + 1.5), 3.6), sharex=True)
     try:
-        _draw_pair(axes, motif, match, target_pfm)
+        _draw_pair(axes, motif, match, target_pfm, planted)
         fig.tight_layout()
     except BaseException:
         plt.close(fig)
@@ -495,20 +511,27 @@ def plot_match_logo(
 
 def plot_overview(
     path: str | os.PathLike[str], pairs: Sequence[tuple[FilterMotif, Mapping[str, Any], np.ndarray]],
+    planted: Collection[str] | None = None,
 ) -> None:
-    """The given (motif, best match, JASPAR counts) pairs side by side, one row each, on one PNG."""
+    """The given (motif, best match, JASPAR counts) pairs side by side, one row each, on one PNG:
+    the filter left (under "filter"), its best JASPAR match right (under "JASPAR match"); a
+    match that is one of the ``planted`` JASPAR IDs (synthetic benchmark) is marked."""
     plt = pyplot()
 
     n = max(1, len(pairs))
-    fig, axes = plt.subplots(n, 2, figsize=(11, 1.6 * n + 0.6), squeeze=False)
+    fig, axes = plt.subplots(n, 2, figsize=(11, 1.6 * n + 0.95), squeeze=False)
     try:
         if not pairs:
             for ax in axes[0]:
                 ax.axis("off")
             axes[0, 0].text(0, 0.5, "no filter matched a JASPAR motif", fontsize=12)
         for row, (motif, match, target_pfm) in zip(axes, pairs, strict=False):
-            _draw_pair(row, motif, match, target_pfm)
-        fig.tight_layout()
+            _draw_pair(row, motif, match, target_pfm, planted)
+        if pairs:
+            fig.text(0.27, 0.995, "filter", ha="center", va="top", fontsize=12, weight="bold")
+            fig.text(0.76, 0.995, "JASPAR match", ha="center", va="top", fontsize=12,
+                     weight="bold")
+        fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (1.6 * n + 0.95)))
     except BaseException:
         plt.close(fig)
         raise
@@ -612,6 +635,7 @@ def run_motifs(
     decoys: bool = True,
     positives_of: str | None = None,
     logos: bool = True,
+    planted: Collection[str] | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     device: str = "auto",
     threads: int | None = None,
@@ -624,6 +648,7 @@ def run_motifs(
     ``evalue_threshold`` override its ``top`` and ``evalue_threshold``. With ``decoys`` the
     summary also reports the false-match rate of the same criterion on shuffled-column and
     background-only decoys of the tested filters (:func:`danq.tomtom.decoy_false_match_rate`).
+    ``planted``: JASPAR IDs planted by ``danq simulate``; logos of matches to them are marked.
 
     Returns the summary written to ``summary.json`` (see the module docstring for the files).
     """
@@ -693,13 +718,14 @@ def run_motifs(
         table.to_csv(tmp / "filters.tsv", sep="\t", index=False, float_format="%.6g")
         matches.to_csv(tmp / "tomtom.tsv", sep="\t", index=False, float_format="%.6g")
         if logos:
-            _write_logos(tmp, motifs, table, matches, release)
+            _write_logos(tmp, motifs, table, matches, release, planted)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 
 
 def _write_logos(
-    outdir: Path, motifs: Sequence[FilterMotif], table: Any, matches: Any, release: str
+    outdir: Path, motifs: Sequence[FilterMotif], table: Any, matches: Any, release: str,
+    planted: Collection[str] | None = None,
 ) -> None:
     """logos/filter_NNN.png for every matched filter and logos_overview.png of the best ones."""
     counts = {m.matrix_id: m.pfm for m in load_jaspar(release)}
@@ -711,7 +737,7 @@ def _write_logos(
         motif = motifs[int(row["filter"])]
         match = best.loc[motif.name]
         target = counts[match["target_id"]]
-        plot_match_logo(outdir / "logos" / f"{motif.name}.png", motif, match, target)
+        plot_match_logo(outdir / "logos" / f"{motif.name}.png", motif, match, target, planted)
         if len(pairs) < OVERVIEW_ROWS:
             pairs.append((motif, match, target))
-    plot_overview(outdir / "logos_overview.png", pairs)
+    plot_overview(outdir / "logos_overview.png", pairs, planted)

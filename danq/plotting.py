@@ -25,14 +25,19 @@ def save_figure(
     stem: str | os.PathLike[str],
     formats: Sequence[str] = ("png",),
     dpi: int = 150,
+    tight: bool = False,
 ) -> list[Path]:
-    """Write ``fig`` as ``<stem>.<format>`` for each format (atomically), close it, return the paths."""
+    """Write ``fig`` as ``<stem>.<format>`` for each format (atomically), close it, return the paths.
+
+    ``tight``: crop to the drawn content, so legends and titles outside the axes are kept whole.
+    """
     written = []
     try:
         for fmt in formats:
             path = Path(f"{stem}.{fmt}")
             with atomic_path(path) as tmp:
-                fig.savefig(tmp, format=fmt, dpi=dpi)
+                fig.savefig(tmp, format=fmt, dpi=dpi,
+                            **({"bbox_inches": "tight", "pad_inches": 0.15} if tight else {}))
             written.append(path)
     finally:
         pyplot().close(fig)

@@ -16,10 +16,14 @@
   part of it, a width confound the table states. Matrix IDs are compared by base ID
   (``MA0139.2`` counts as ``MA0139``), so a newer version of the same matrix in the comparison
   release still counts.
-* **Training curves** from each ``danq train`` ``metrics.csv``: every ``*loss`` column per epoch.
+* **Training curves** from each ``danq train`` ``metrics.csv``: every ``*loss`` and ``*auc``
+  column per epoch, the best epoch (lowest validation loss) marked, and, from the ``settings.json``
+  beside it, the seed and whether the run stopped by early stopping or at the epoch cap.
 
-Outputs, in one folder: ``summary.md`` (for people), ``summary.json`` (the same figures for programs),
-``auc_by_category.tsv`` and ``training_curves.png``.
+Outputs, in one folder: ``report.html`` (the results page a person opens first: the verdict in
+three lines, then every table and figure, embedded; :mod:`danq.report_html`), ``summary.md`` (the
+same tables as text), ``tables.html`` (summary.md as HTML), ``summary.json`` (the same figures for
+programs), ``auc_by_category.tsv`` and ``training_curves.png``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -111,6 +116,7 @@ def head_to_head(baseline: Any, challenger: Any, baseline_path: str = "baseline"
             "pr_wins": pr_wins,
             "pr_win_share": pr_wins / len(pr_ok) if len(pr_ok) else None,
             "roc_wins": roc_wins,
+            "n_compared_roc": int(len(roc_ok)),
             "roc_win_share": roc_wins / len(roc_ok) if len(roc_ok) else None,
             "median_pr_auc_difference": (med_b - med_a if med_a is not None and med_b is not None
                                          else None),
@@ -245,40 +251,107 @@ def read_history(path: str | os.PathLike[str]) -> Any:
     return frame
 
 
-def plot_training_curves(path: str | os.PathLike[str], histories: Mapping[str, Any]) -> None:
-    """Per model (one column each): the ``*loss`` columns (top) and ``*auc`` columns (bottom) by epoch."""
+def read_training_settings(history_path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``settings.json`` beside a ``danq train`` metrics.csv: seed, epoch cap and patience
+    ({} when there is none or it cannot be read)."""
+    path = Path(history_path).with_name("settings.json")
+    try:
+        settings = json.loads(path.read_text(encoding="utf-8"))
+        hp = settings.get("hyperparameters") or {}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+    return {k: hp.get(k) for k in ("seed", "epochs", "patience")}
+
+
+def training_outcome(frame: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Best epoch (lowest validation loss), epochs run and why training stopped.
+
+    ``stopped`` is ``"epoch cap"`` when the last epoch is the configured cap (the run might have
+    improved further), ``"early stopping"`` when it ended before the cap, ``None`` when the cap
+    is unknown.
+    """
+    epochs = frame["epoch"].dropna()
+    losses = frame[["epoch", "valid_loss"]].dropna()
+    best = int(losses.loc[losses["valid_loss"].idxmin(), "epoch"]) if len(losses) else None
+    last = int(epochs.max()) if len(epochs) else None
+    cap = settings.get("epochs")
+    stopped = None
+    if cap is not None and last is not None:
+        stopped = "epoch cap" if last >= int(cap) else "early stopping"
+    return {"best_epoch": best, "epochs_run": last, "epoch_cap": cap,
+            "patience": settings.get("patience"), "seed": settings.get("seed"),
+            "stopped": stopped}
+
+
+def _stop_text(outcome: Mapping[str, Any]) -> str:
+    if outcome.get("stopped") == "epoch cap":
+        return (f"stopped at the epoch cap ({outcome['epoch_cap']} epochs), not by early "
+                "stopping: more epochs might still help")
+    if outcome.get("stopped") == "early stopping":
+        return (f"early stopping after epoch {outcome['epochs_run']} (no better validation loss "
+                f"for {outcome['patience']} epochs)")
+    return f"{outcome.get('epochs_run')} epochs run"
+
+
+def plot_training_curves(path: str | os.PathLike[str], histories: Mapping[str, Any],
+                         outcomes: Mapping[str, Mapping[str, Any]] | None = None,
+                         n_targets: Mapping[str, int] | None = None) -> None:
+    """Per model (one column each): the ``*loss`` columns (top) and ``*auc`` columns (bottom) by
+    epoch, the best epoch (lowest validation loss) marked and why the run stopped in the title.
+
+    ``n_targets``: per model, the number of targets the validation AUC is the mean over.
+    """
     from matplotlib.ticker import MaxNLocator
 
     plt = pyplot()
+    outcomes = outcomes or {}
+    n_targets = n_targets or {}
 
     n = max(1, len(histories))
-    fig, axes = plt.subplots(2, n, figsize=(5.5 * n, 7), squeeze=False)
-    panels = (("loss", "loss"), ("auc", "validation AUC"))
+    fig, axes = plt.subplots(2, n, figsize=(5.8 * n, 7.6), squeeze=False, layout="constrained")
     try:
         for col, (label, frame) in enumerate(histories.items()):
-            for row, (suffix, ylabel) in enumerate(panels):
+            outcome = outcomes.get(label, {})
+            count = n_targets.get(label)
+            auc_label = ("validation AUC (mean over "
+                         + (f"{count} targets)" if count else "targets)"))
+            for row, (suffix, ylabel) in enumerate((("loss", "loss"), ("auc", auc_label))):
                 ax = axes[row, col]
                 columns = [c for c in frame.columns if str(c).lower().endswith(suffix)]
                 for column in columns:
                     values = frame[["epoch", column]].dropna()
-                    ax.plot(values["epoch"], values[column], marker="o", markersize=3,
-                            label=column)
-                ax.set_title(label if row == 0 else "")
+                    ax.plot(values["epoch"], values[column], marker="o", markersize=4,
+                            label=column.replace("_", " "))
+                best = outcome.get("best_epoch")
+                if best is not None:
+                    ax.axvline(best, color="grey", ls=":", lw=1.2,
+                               label=f"best epoch ({best}, lowest valid loss)")
+                if row == 0:
+                    ax.set_title(label + "\n" + textwrap.fill(_stop_text(outcome), 62),
+                                 fontsize=9)
                 ax.set_xlabel("epoch")
-                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+                epochs = frame["epoch"].dropna()
+                if len(epochs):
+                    ax.set_xlim(float(epochs.min()) - 0.5, float(epochs.max()) + 0.5)
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
                 ax.set_ylabel(ylabel)
                 if columns:
-                    ax.legend(fontsize=8)
+                    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.18),
+                              ncol=2, frameon=False)
                 else:
                     ax.text(0.5, 0.5, f"no *{suffix} columns", ha="center", transform=ax.transAxes)
         if not histories:
             for ax in axes[:, 0]:
                 ax.axis("off")
-        fig.tight_layout()
     except BaseException:
         plt.close(fig)
         raise
-    save_figure(fig, Path(path).with_suffix(""), ("png",), dpi=100)
+    save_figure(fig, Path(path).with_suffix(""), ("png",), dpi=100, tight=True)
+
+
+def _cell(value: Any) -> str:
+    """Text for a Markdown table cell: a ``|`` would end the cell, so it is escaped."""
+    return str(value).replace("|", "\\|")
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -327,26 +400,37 @@ def _goals(comparison: Mapping[str, Any] | None, recovery: Mapping[str, Any],
 
 def render_markdown(summary: Mapping[str, Any], table: Any) -> str:
     """The human-readable summary.md."""
-    lines = ["# danq run summary", ""]
+    models = list(summary.get("models", []))
+    title = (f"{models[1]} vs {models[0]}" if len(models) == 2 else ", ".join(models) or "danq")
+    lines = [f"# {title}: run summary", ""]
     if summary.get("note"):
         lines += [f"> {summary['note']}", ""]
+    training = summary.get("training") or {}
+    if training:
+        runs = "; ".join(
+            f"{label}: seed {t.get('seed', '?')}, best epoch {t.get('best_epoch')}, "
+            f"{_stop_text(t)}" for label, t in training.items())
+        lines += [f"Each model was trained once ({runs}). With one run per model, differences "
+                  "of a few targets or a few hundredths of AUC are within run-to-run noise; the "
+                  "`targets` columns give how many targets each figure rests on.", ""]
     lines += ["## Test-set AUC per target category", "",
               "| model | category | targets | median ROC AUC | median PR AUC |",
               "|---|---|---:|---:|---:|"]
     for row in table.to_dict("records"):
-        lines.append(f"| {row['model']} | {row['category']} | {row['n_targets']} | "
+        lines.append(f"| {_cell(row['model'])} | {_cell(row['category'])} | {row['n_targets']} | "
                      f"{_fmt(row['median_roc_auc'])} | {_fmt(row['median_pr_auc'])} |")
     lines.append("")
     comparison = summary.get("comparison")
     if comparison:
         a, b = summary["baseline"], summary["challenger"]
         lines += [f"## {b} against {a}, target by target", "",
-                  f"| category | targets | {b} wins by PR AUC | {b} wins by ROC AUC | "
-                  f"median PR AUC {b} − {a} |", "|---|---:|---:|---:|---:|"]
+                  f"| category | targets | {_cell(b)} wins by PR AUC | {_cell(b)} wins by ROC AUC | "
+                  f"median PR AUC {_cell(b)} − {_cell(a)} |", "|---|---:|---:|---:|---:|"]
         for category, c in comparison.items():
             lines.append(
-                f"| {category} | {c['n_targets']} | {c['pr_wins']}/{c['n_compared_pr']} "
-                f"({_pct(c['pr_win_share'])}) | {c['roc_wins']} ({_pct(c['roc_win_share'])}) | "
+                f"| {_cell(category)} | {c['n_targets']} | {c['pr_wins']}/{c['n_compared_pr']} "
+                f"({_pct(c['pr_win_share'])}) | {c['roc_wins']}/{c['n_compared_roc']} "
+                f"({_pct(c['roc_win_share'])}) | "
                 f"{_fmt(c['median_pr_auc_difference'])} |")
         lines.append("")
     recovery = summary.get("motif_recovery") or {}
@@ -354,7 +438,7 @@ def render_markdown(summary: Mapping[str, Any], table: Any) -> str:
         lines += [f"## Planted motifs recovered by first-layer filters (TOMTOM E < "
                   f"{EVALUE_THRESHOLD}, the DanQ paper's criterion)", ""]
         labels = list(recovery)
-        lines.append("| motif | length (bp) | " + " | ".join(labels) + " |")
+        lines.append("| motif | length (bp) | " + " | ".join(map(_cell, labels)) + " |")
         lines.append("|---|---:|" + "---:|" * len(labels))
         first = recovery[labels[0]]["motifs"]
         for i, motif in enumerate(first):
@@ -363,7 +447,8 @@ def render_markdown(summary: Mapping[str, Any], table: Any) -> str:
                 m = recovery[label]["motifs"][i]
                 cell = f"yes ({m['n_filters']} filters)" if m["recovered"] else "no"
                 cells.append(cell + (" (wider than filter)" if m.get("spannable") is False else ""))
-            lines.append(f"| {motif['name']} ({motif['id']}) | {motif.get('length') or '?'} | "
+            lines.append(f"| {_cell(motif['name'])} ({_cell(motif['id'])}) | "
+                         f"{motif.get('length') or '?'} | "
                          + " | ".join(cells) + " |")
         lines.append("| **recovered** | | " + " | ".join(
             f"**{recovery[x]['n_recovered']}/{recovery[x]['n_planted']} "
@@ -384,12 +469,17 @@ def render_markdown(summary: Mapping[str, Any], table: Any) -> str:
         from danq.build_dataset import summary_markdown
 
         lines += summary_markdown(summary["dataset"])
+    if summary.get("variant_effect"):
+        from danq.variant_report import summary_markdown as variant_markdown
+
+        lines += variant_markdown(summary["variant_effect"])
     goals = summary.get("goals") or []
     if goals:
         lines += ["## Goals of the synthetic benchmark", "", "| goal | measured | met |",
                   "|---|---|---|"]
         for g in goals:
-            lines.append(f"| {g['goal']} | {g['measured']} | {'yes' if g['met'] else 'no'} |")
+            lines.append(f"| {_cell(g['goal'])} | {_cell(g['measured'])} | "
+                         f"{'yes' if g['met'] else 'no'} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -415,8 +505,13 @@ def build_report(
     note: str = "",
     baselines: str | os.PathLike[str] | None = None,
     dataset_summary: str | os.PathLike[str] | None = None,
+    variant_summary: str | os.PathLike[str] | None = None,
+    scatter: str | os.PathLike[str] | None = None,
+    curves: Mapping[str, str | os.PathLike[str]] | None = None,
+    logos: Mapping[str, str | os.PathLike[str]] | None = None,
 ) -> dict[str, Any]:
-    """Write summary.md, summary.json, auc_by_category.tsv and training_curves.png to ``outdir``.
+    """Write summary.md, summary.json, auc_by_category.tsv, training_curves.png, the results
+    page report.html (:mod:`danq.report_html`) and tables.html (summary.md as HTML) to ``outdir``.
 
     Parameters
     ----------
@@ -439,6 +534,15 @@ def build_report(
         its "learned grammar" count replaces the head-to-head grammar goal.
     dataset_summary
         ``danq build-dataset`` summary.json, listed in the summary when the data came from peaks.
+    variant_summary
+        ``danq variant-report`` summary.json: each model's ground-truth ROC AUC of its variant
+        effects, listed in the summary when that stage ran.
+    scatter
+        ``danq compare`` comparison.png, embedded in report.html.
+    curves
+        Model label -> ``danq evaluate`` curves.png, embedded in report.html.
+    logos
+        Model label -> ``danq motifs`` logos_overview.png, embedded in report.html.
 
     Returns
     -------
@@ -451,9 +555,15 @@ def build_report(
         raise DanqError("danq report: at most two models (baseline and challenger)")
     histories = dict(histories or {})
     tomtom = dict(tomtom or {})
-    for label in list(histories) + list(tomtom):
+    curves, logos = dict(curves or {}), dict(logos or {})
+    for label in list(histories) + list(tomtom) + list(curves) + list(logos):
         if label not in metrics:
             raise DanqError(f"danq report: model '{label}' has no --metrics file")
+    from danq.report_html import data_uri
+
+    for figure in [scatter, *curves.values(), *logos.values()]:
+        if figure is not None:
+            data_uri(figure)  # a missing or non-PNG figure fails before anything is written
     frames = {label: read_metrics(path) for label, path in metrics.items()}
     table = auc_by_category(frames)
     labels = list(frames)
@@ -492,16 +602,77 @@ def build_report(
         from danq.build_dataset import read_summary
 
         summary["dataset"] = read_summary(dataset_summary)
+    if variant_summary is not None:
+        from danq.variant_report import read_summary as read_variant_summary
+
+        summary["variant_effect"] = read_variant_summary(variant_summary)
     history_frames = {label: read_history(path) for label, path in histories.items()}
+    outcomes = {label: training_outcome(frame, read_training_settings(histories[label]))
+                for label, frame in history_frames.items()}
+    if outcomes:
+        summary["training"] = outcomes
     summary = _json_safe(summary)
 
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / "auc_by_category.tsv") as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
-    plot_training_curves(out / "training_curves.png", history_frames)
+    plot_training_curves(out / "training_curves.png", history_frames, outcomes,
+                         {label: len(frame) for label, frame in frames.items()})
+    markdown = render_markdown(summary, table)
+    page = _results_page(summary, markdown, out / "training_curves.png", scatter, curves, logos)
     with atomic_path(out / "summary.json") as tmp:
         tmp.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     with atomic_path(out / "summary.md") as tmp:
-        tmp.write_text(render_markdown(summary, table) + "\n", encoding="utf-8")
+        tmp.write_text(markdown + "\n", encoding="utf-8")
+    with atomic_path(out / "report.html") as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    with atomic_path(out / "tables.html") as tmp:
+        tmp.write_text(tables_page(markdown), encoding="utf-8")
     return summary
+
+
+def tables_page(markdown: str) -> str:
+    """summary.md as a standalone HTML page (the Snakemake report shows HTML inline)."""
+    from danq.report_html import STYLE, markdown_to_html
+
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>danq tables"
+            f"</title><style>{STYLE}</style></head>\n<body>\n{markdown_to_html(markdown)}\n"
+            "</body></html>\n")
+
+
+def _results_page(summary: Mapping[str, Any], markdown: str, training_png: Path,
+                  scatter: str | os.PathLike[str] | None,
+                  curves: Mapping[str, str | os.PathLike[str]],
+                  logos: Mapping[str, str | os.PathLike[str]]) -> str:
+    """report.html: the verdict first, then the summary's sections with their figures."""
+    from danq.report_html import Figure, render_html
+
+    models = list(summary.get("models", []))
+    figures: dict[str, list[Figure]] = {"comparison": [], "curves": [], "motifs": [],
+                                        "training": []}
+    if scatter is not None:
+        b, a = (models[1], models[0]) if len(models) == 2 else ("the challenger", "the baseline")
+        figures["comparison"].append(Figure(
+            Path(scatter), f"{b} vs {a}, one point per test target",
+            f"x: {a}, y: {b}; points above the diagonal are targets where {b} scores higher. "
+            f"The legend gives, per category, on how many targets (n/N) {b} is higher."))
+    for label, path in curves.items():
+        figures["curves"].append(Figure(
+            Path(path), f"{label}: ROC and precision-recall curves on the test set",
+            "Per category, the best, median and worst target, ranked separately for each metric "
+            "(ROC panels by ROC AUC, PR panels by PR AUC). Dashed: chance (the diagonal for ROC, "
+            "the target's positive rate for PR); stars: the oracle ceiling's operating point, "
+            "when the truth is known."))
+    for label, path in logos.items():
+        figures["motifs"].append(Figure(
+            Path(path), f"{label}: first-layer filters (left) and their best JASPAR match (right)",
+            f"Information-content logos aligned at the TOMTOM offset and strand; a match counts "
+            f"at TOMTOM E < {EVALUE_THRESHOLD}. Planted motifs are marked when the truth is "
+            "known."))
+    figures["training"].append(Figure(
+        training_png, "Training curves",
+        "Loss (top) and mean validation AUC over the targets (bottom) per epoch; the dotted line "
+        "is the best epoch (lowest validation loss), whose checkpoint was evaluated; the title "
+        "says whether the run stopped by early stopping or at the epoch cap."))
+    return render_html(summary, markdown, SINGLE_PARITY_GOAL, figures)

@@ -157,3 +157,37 @@ def variant_report(effects: Mapping[str, PathLike], outdir: PathLike, *,
     with atomic_path(out / "summary.json") as tmp:
         tmp.write_text(json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def read_summary(path: PathLike) -> dict[str, Any]:
+    """A ``danq variant-report`` summary.json; an unreadable one is a one-line error."""
+    try:
+        summary = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DanqError(f"{path}: not a danq variant-report summary ({error})") from None
+    if not isinstance(summary, dict) or not isinstance(summary.get("models"), dict):
+        raise DanqError(f"{path}: not a danq variant-report summary (no 'models')")
+    return summary
+
+
+def summary_markdown(summary: Mapping[str, Any]) -> list[str]:
+    """Markdown lines for ``danq report``: how well each model's |effect| finds the variants that
+    destroy or create a planted motif (ground truth of the synthetic run)."""
+    lines = ["## Variant effects (danq variant-effect)", ""]
+    models = summary["models"]
+    if not any("auc" in entry for entry in models.values()):
+        return lines + [f"Scored by {', '.join(models)}; no ground truth to measure against.", ""]
+
+    def cell(value: Any) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+
+    lines += ["ROC AUC of each variant's largest |logit_diff| over the targets, separating variants "
+              "that destroy or create a planted motif instance from neutral ones (0.5 = chance, "
+              "1 = perfect).", "",
+              "| model | all | destroy | create | variants (destroy / create / neutral) |",
+              "|---|---:|---:|---:|---|"]
+    for label, entry in models.items():
+        lines.append(f"| {label} | {cell(entry.get('auc'))} | {cell(entry.get('auc_destroy'))} | "
+                     f"{cell(entry.get('auc_create'))} | {entry.get('n_destroy')} / "
+                     f"{entry.get('n_create')} / {entry.get('n_neutral')} |")
+    return lines + [""]

@@ -103,3 +103,26 @@ def test_bad_truth_json_is_a_one_line_error(tmp_path, capsys):
         main(["simulate-variants", "--truth", str(bad), "-o", str(tmp_path / "out")])
     assert exit_info.value.code == 1
     assert capsys.readouterr().err.startswith("danq: error:")
+
+
+def test_variant_summary_reaches_the_report_page(tmp_path) -> None:
+    import json
+
+    from danq.report_html import markdown_to_html
+    from danq.variant_report import read_summary, summary_markdown
+
+    path = tmp_path / "summary.json"
+    path.write_text(json.dumps({"models": {
+        "DeepSEA": {"auc": 0.7671, "auc_destroy": 0.776, "auc_create": 0.757,
+                    "n_destroy": 100, "n_create": 100, "n_neutral": 100},
+        "DanQ": {"auc": 0.7719, "auc_destroy": None, "auc_create": 0.769,
+                 "n_destroy": 100, "n_create": 100, "n_neutral": 100}}}))
+    lines = summary_markdown(read_summary(path))
+    assert lines[0] == "## Variant effects (danq variant-effect)"
+    assert "| DeepSEA | 0.767 | 0.776 | 0.757 | 100 / 100 / 100 |" in lines
+    assert "| DanQ | 0.772 | n/a | 0.769 | 100 / 100 / 100 |" in lines
+    page = markdown_to_html("\n".join(lines[2:]))
+    assert "<table" in page and "0.772" in page
+    path.write_text("[]")
+    with pytest.raises(DanqError, match="not a danq variant-report summary"):
+        read_summary(path)

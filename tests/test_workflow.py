@@ -339,6 +339,10 @@ def test_tiny_end_to_end_run(tmp_path: Path) -> None:
     auc = (out / "variant_effect" / "report" / "truth_auc.tsv").read_text().splitlines()
     assert [line.split("\t")[0] for line in auc[1:]] == ["DeepSEA", "DanQ"]
     assert (out / "variant_effect" / "report" / "heatmap_DanQ.png").stat().st_size > 0
+    page = (out / "report" / "report.html").read_text()
+    # the verdict first; scatter, two curves, two logo sheets and the training curves embedded
+    assert page.index('id="verdict"') < page.index("<img")
+    assert page.count('<img src="data:image/png;base64,') == 6
     # Nothing left to do: a second dry run plans no job.
     again = snakemake(tmp_path, TEST_CONFIG, "-n")
     assert again.returncode == 0 and "Nothing to be done" in again.stdout

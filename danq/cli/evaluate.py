@@ -31,9 +31,12 @@ from danq.cli.options import (
 @inference_precision_option
 @threads_option()
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Write curves.png/svg.")
+@click.option("--truth", type=click.Path(dir_okay=False), default=None,
+              help="`danq simulate` truth.json of the test data: the PR curves show the oracle "
+                   "ceiling (synthetic benchmark).")
 @progress_option
 def command(model, data, from_predictions, outdir, rc_average, batch_size, device, precision,
-            threads, plots, progress):
+            threads, plots, truth, progress):
     """Score a model on a test set: ROC AUC and PR AUC per target, summaries per category.
 
     Targets without positives or negatives in the test set are reported as not scored (NaN).
@@ -46,15 +49,15 @@ def command(model, data, from_predictions, outdir, rc_average, batch_size, devic
                                                  "curves.svg")]
     if from_predictions is None:
         written.append(Path(outdir) / "predictions.h5")
-    refuse_overwriting_inputs([model, data, from_predictions], written)
+    refuse_overwriting_inputs([model, data, from_predictions, truth], written)
     with output_directory(outdir):
         summary = _run(model, data, from_predictions, outdir, rc_average, batch_size, device,
-                       precision, threads, plots, progress)
+                       precision, threads, plots, progress, truth)
     _print_summary(summary, outdir)
 
 
 def _run(model, data, from_predictions, outdir, rc_average, batch_size, device, precision,
-         threads, plots, progress) -> dict:
+         threads, plots, progress, truth=None) -> dict:
     """Evaluate a model on a dataset, or redo the metrics from saved predictions; the summary."""
     from danq.errors import DanqError
 
@@ -63,7 +66,7 @@ def _run(model, data, from_predictions, outdir, rc_average, batch_size, device, 
             raise DanqError("--from-predictions replaces --model and --data; pass one or the other")
         from danq.evaluate import evaluate_predictions
 
-        summary = evaluate_predictions(from_predictions, outdir, plots=plots)
+        summary = evaluate_predictions(from_predictions, outdir, plots=plots, truth=truth)
     else:
         if model is None or data is None:
             raise DanqError("evaluate needs --model and --data (or --from-predictions)")
@@ -72,6 +75,7 @@ def _run(model, data, from_predictions, outdir, rc_average, batch_size, device, 
         summary = evaluate(
             model, data, outdir, rc_average=rc_average, batch_size=batch_size, device=device,
             precision=precision, threads=threads or 0, progress=progress, plots=plots,
+            truth=truth,
         )
     return summary
 

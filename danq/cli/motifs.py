@@ -37,6 +37,8 @@ from danq.cli.tomtom import matching_options
 @matching_options
 @click.option("--logos/--no-logos", default=True, show_default=True,
               help="Draw logos/filter_NNN.png per matched filter and logos_overview.png.")
+@click.option("--truth", type=click.Path(dir_okay=False), default=None,
+              help="`danq simulate` truth.json: logos of matches to planted motifs are marked.")
 @click.option("--batch-size", type=int, default=256, show_default=True)
 @device_option
 @threads_option(", for torch and TOMTOM")
@@ -44,7 +46,7 @@ from danq.cli.tomtom import matching_options
               help="Seed for the choice of HDF5 chunks.")
 def command(model, data, outdir, threshold, threshold_fraction, max_sequences, positives_of,
             min_sites, release, top_matches, evalue_threshold, dist, min_overlap, trim_bits,
-            min_bits, min_width, decoys, logos, batch_size, device, threads, seed):
+            min_bits, min_width, decoys, logos, truth, batch_size, device, threads, seed):
     """Turn each first-layer filter into a motif and match it to JASPAR CORE vertebrates.
 
     Each sequence's best window per filter is kept when its activation passes the threshold;
@@ -62,7 +64,12 @@ def command(model, data, outdir, threshold, threshold_fraction, max_sequences, p
     from danq.motifs import run_motifs
     from danq.tomtom import MatchSettings
 
-    refuse_overwriting_inputs([model, data], replaced_dirs=[outdir])
+    refuse_overwriting_inputs([model, data, truth], replaced_dirs=[outdir])
+    planted = None
+    if truth is not None:
+        from danq.report import read_planted_motifs
+
+        planted = [m["id"] for m in read_planted_motifs(truth)]
     settings = MatchSettings(dist=dist, min_overlap=min_overlap, trim_bits=trim_bits,
                              min_bits=min_bits, min_width=min_width)
     summary = run_motifs(
@@ -70,7 +77,7 @@ def command(model, data, outdir, threshold, threshold_fraction, max_sequences, p
         max_sequences=max_sequences, min_sites=min_sites, release=release,
         top_matches=top_matches, evalue_threshold=evalue_threshold, positives_of=positives_of,
         match_settings=settings, decoys=decoys, logos=logos, batch_size=batch_size,
-        device=device, threads=threads, seed=seed,
+        device=device, threads=threads, seed=seed, planted=planted,
     )
     click.echo(
         f"{outdir}: {summary['n_filters']} filters, {summary['n_with_sites']} with sites, "

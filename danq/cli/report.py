@@ -36,12 +36,22 @@ def _pairs(option: str, values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--note", default="", help="A sentence shown at the top of the summary.")
 @click.option("--dataset-summary", type=click.Path(dir_okay=False), default=None,
               help="`danq build-dataset` summary.json, listed in the summary.")
+@click.option("--variant-summary", type=click.Path(dir_okay=False), default=None,
+              help="`danq variant-report` summary.json, listed in the summary.")
+@click.option("--scatter", type=click.Path(dir_okay=False), default=None,
+              help="`danq compare` comparison.png, embedded in report.html.")
+@click.option("--curves", "curves", multiple=True, metavar="LABEL=PNG",
+              help="A model's `danq evaluate` curves.png, embedded in report.html.")
+@click.option("--logos", "logos", multiple=True, metavar="LABEL=PNG",
+              help="A model's `danq motifs` logos_overview.png, embedded in report.html.")
 @click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
-              help="Output folder: summary.md, summary.json, auc_by_category.tsv, "
+              help="Output folder: report.html, tables.html, summary.md, summary.json, auc_by_category.tsv, "
                    "training_curves.png.")
-def command(metrics, histories, tomtom, truth, baselines, note, dataset_summary, outdir):
+def command(metrics, histories, tomtom, truth, baselines, note, dataset_summary, variant_summary,
+            scatter, curves, logos, outdir):
     """Summarise a run: AUC per target category, DanQ's wins over DeepSEA, planted motifs
-    recovered by each model's filters (TOMTOM q < 0.05), and the training curves."""
+    recovered by each model's filters (TOMTOM E < 0.01), and the training curves; report.html
+    opens with the verdict and embeds every figure."""
     from pathlib import Path
 
     from danq.io import output_directory, refuse_overwriting_inputs
@@ -49,18 +59,23 @@ def command(metrics, histories, tomtom, truth, baselines, note, dataset_summary,
 
     metric_paths, history_paths = _pairs("--metrics", metrics), _pairs("--history", histories)
     tomtom_paths = _pairs("--tomtom", tomtom)
+    curve_paths, logo_paths = _pairs("--curves", curves), _pairs("--logos", logos)
     if tomtom_paths and truth is None:
         raise DanqError("--tomtom needs --truth (the `danq simulate` truth.json naming the planted "
                         "motifs) to measure motif recovery")
     written = [Path(outdir) / name for name in ("summary.md", "summary.json",
-                                                 "auc_by_category.tsv", "training_curves.png")]
+                                                 "auc_by_category.tsv", "training_curves.png",
+                                                 "report.html", "tables.html")]
     inputs = [*metric_paths.values(), *history_paths.values(), *tomtom_paths.values(), truth,
-              baselines, dataset_summary]
+              baselines, dataset_summary, variant_summary, scatter, *curve_paths.values(),
+              *logo_paths.values()]
     refuse_overwriting_inputs(inputs, written)
     with output_directory(outdir):
         summary = build_report(outdir, metric_paths, history_paths, tomtom_paths, truth, note=note,
-                               baselines=baselines, dataset_summary=dataset_summary)
-    click.echo(f"wrote {outdir}/summary.md", err=True)
+                               baselines=baselines, dataset_summary=dataset_summary,
+                               variant_summary=variant_summary,
+                               scatter=scatter, curves=curve_paths, logos=logo_paths)
+    click.echo(f"wrote {outdir}/report.html and {outdir}/summary.md", err=True)
     for goal in summary.get("goals", []):
         click.echo(f"  {goal['goal']}: {goal['measured']} ({'met' if goal['met'] else 'not met'})",
                    err=True)

@@ -115,19 +115,34 @@ def encode_options(wildcards, input):
     return " ".join(options)
 
 
+def evaluate_inputs(wildcards):
+    """A run's best checkpoint and the test split; on the synthetic benchmark also truth.json,
+    so the PR curves show the oracle ceiling and the logos mark planted motifs (evaluate, motifs)."""
+    files = {"model": f"{OUT}/models/{wildcards.model}/best.pt", "data": dataset("test")}
+    if SOURCE == "simulate":
+        files["truth"] = f"{SIMULATED}/truth.json"
+    return files
+
+
 def report_inputs(wildcards):
     """Per enabled model: test metrics, training history and (when run) TOMTOM matches."""
     files = {}
     for model in ENABLED_MODELS:
         files[f"metrics_{model}"] = f"{OUT}/evaluate/{model}/metrics.tsv"
+        files[f"curves_{model}"] = f"{OUT}/evaluate/{model}/curves.png"
         files[f"history_{model}"] = f"{OUT}/models/{model}/metrics.csv"
         if config["motifs"]["enabled"]:
             files[f"tomtom_{model}"] = f"{OUT}/motifs/{model}/tomtom.tsv"
+            files[f"logos_{model}"] = f"{OUT}/motifs/{model}/logos_overview.png"
+    if len(set(COMPARE)) == 2:
+        files["scatter"] = f"{OUT}/compare/comparison.png"
     if SOURCE == "simulate":
         files["truth"] = f"{SIMULATED}/truth.json"
         files["baselines"] = f"{OUT}/baselines/summary.json"
     if SOURCE == "peaks":
         files["dataset"] = f"{OUT}/data/summary.json"
+    for summary in variant_outputs():  # variant_effect.smk: the variant report, when configured
+        files["variants"] = summary
     return files
 
 
@@ -154,14 +169,20 @@ def report_options(wildcards, input):
         label = MODEL_LABELS[model]
         options.append(f"--metrics {label}={input[f'metrics_{model}']}")
         options.append(f"--history {label}={input[f'history_{model}']}")
+        options.append(f"--curves {label}={input[f'curves_{model}']}")
         if f"tomtom_{model}" in input.keys():
             options.append(f"--tomtom {label}={input[f'tomtom_{model}']}")
+            options.append(f"--logos {label}={input[f'logos_{model}']}")
+    if "scatter" in input.keys():
+        options.append(f"--scatter {input.scatter}")
     if "truth" in input.keys():
         options.append(f"--truth {input.truth}")
     if "baselines" in input.keys():
         options.append(f"--baselines {os.path.dirname(input.baselines)}")
     if "dataset" in input.keys():
         options.append(f"--dataset-summary {input.dataset}")
+    if "variants" in input.keys():
+        options.append(f"--variant-summary {input.variants}")
     return " ".join(options)
 
 

@@ -3,13 +3,12 @@
 
 rule evaluate:
     input:
-        model=f"{OUT}/models/{{model}}/best.pt",
-        data=dataset("test"),
+        unpack(evaluate_inputs),
     output:
         metrics=report(
             f"{OUT}/evaluate/{{model}}/metrics.tsv",
             caption="../report/evaluate_metrics.rst",
-            category="Evaluation",
+            category="3. Evaluation",
             subcategory="{model}",
             labels={"model": "{model}", "file": "metrics.tsv"},
         ),
@@ -18,7 +17,7 @@ rule evaluate:
         curves=report(
             f"{OUT}/evaluate/{{model}}/curves.png",
             caption="../report/evaluate_curves.rst",
-            category="Evaluation",
+            category="3. Evaluation",
             subcategory="{model}",
             labels={"model": "{model}", "figure": "ROC and PR curves"},
         ),
@@ -28,6 +27,9 @@ rule evaluate:
         batch_size=config["evaluate"]["batch_size"],
         precision=lambda wildcards: config["models"][wildcards.model]["precision"],
         device=config["device"],
+        truth=lambda wildcards, input: (
+            f"--truth {input.truth}" if "truth" in input.keys() else ""
+        ),
     log:
         "logs/evaluate/{model}.log",
     benchmark:
@@ -40,7 +42,7 @@ rule evaluate:
     shell:
         "danq evaluate --model {input.model} --data {input.data} -o {params.outdir} {params.rc} "
         "--batch-size {params.batch_size} --device {params.device} "
-        "--precision {params.precision} --threads {threads} > {log} 2>&1"
+        "--precision {params.precision} --threads {threads} {params.truth} > {log} 2>&1"
 
 
 rule compare:
@@ -53,7 +55,7 @@ rule compare:
         scatter=report(
             f"{OUT}/compare/comparison.png",
             caption="../report/compare.rst",
-            category="Comparison",
+            category="2. Comparison",
             labels={"figure": f"{MODEL_LABELS[COMPARE[1]]} vs {MODEL_LABELS[COMPARE[0]]} per target"},
         ),
     params:

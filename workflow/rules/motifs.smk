@@ -3,15 +3,14 @@
 
 rule motifs:
     input:
-        model=f"{OUT}/models/{{model}}/best.pt",
-        data=dataset("test"),
+        unpack(evaluate_inputs),
     output:
         meme=f"{OUT}/motifs/{{model}}/motifs.meme",
         filters=f"{OUT}/motifs/{{model}}/filters.tsv",
         tomtom=report(
             f"{OUT}/motifs/{{model}}/tomtom.tsv",
             caption="../report/motifs_tomtom.rst",
-            category="Motifs",
+            category="4. Motifs",
             subcategory="{model}",
             labels={"model": "{model}", "file": "tomtom.tsv"},
         ),
@@ -19,7 +18,7 @@ rule motifs:
         overview=report(
             f"{OUT}/motifs/{{model}}/logos_overview.png",
             caption="../report/motifs_logos.rst",
-            category="Motifs",
+            category="4. Motifs",
             subcategory="{model}",
             labels={"model": "{model}", "figure": "filter logos vs JASPAR"},
         ),
@@ -29,6 +28,9 @@ rule motifs:
         threshold=config["motifs"]["threshold"],
         max_sequences=config["motifs"]["max_sequences"],
         device=config["device"],
+        truth=lambda wildcards, input: (
+            f"--truth {input.truth}" if "truth" in input.keys() else ""
+        ),
     log:
         "logs/motifs/{model}.log",
     benchmark:
@@ -42,4 +44,4 @@ rule motifs:
         "danq motifs --model {input.model} --data {input.data} -o {params.outdir} "
         "--release {params.release} --threshold {params.threshold} "
         "--max-sequences {params.max_sequences} --device {params.device} "
-        "--threads {threads} > {log} 2>&1"
+        "--threads {threads} {params.truth} > {log} 2>&1"

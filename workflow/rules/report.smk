@@ -5,18 +5,27 @@ rule report:
     input:
         unpack(report_inputs),
     output:
+        # The results page comes first in the Snakemake report ("1. ..." sorts first) and, being
+        # HTML, renders inside it; so do the tables (an HTML rendering of summary.md's tables).
+        page=report(
+            f"{OUT}/report/report.html",
+            caption="../report/results_page.rst",
+            category="1. Results",
+            labels={"page": "verdict, tables and figures"},
+        ),
+        tables=report(
+            f"{OUT}/report/tables.html",
+            caption="../report/auc_by_category.rst",
+            category="1. Results",
+            labels={"page": "tables only"},
+        ),
         markdown=f"{OUT}/report/summary.md",
         summary=f"{OUT}/report/summary.json",
-        categories=report(
-            f"{OUT}/report/auc_by_category.tsv",
-            caption="../report/auc_by_category.rst",
-            category="Comparison",
-            labels={"file": "AUC per category"},
-        ),
+        categories=f"{OUT}/report/auc_by_category.tsv",
         curves=report(
             f"{OUT}/report/training_curves.png",
             caption="../report/training_curves.rst",
-            category="Training",
+            category="5. Training",
             labels={"figure": "training curves"},
         ),
     params:

@@ -11,7 +11,7 @@ rule train:
         history=report(
             f"{OUT}/models/{{model}}/metrics.csv",
             caption="../report/training_history.rst",
-            category="Training",
+            category="5. Training",
             subcategory="{model}",
             labels={"model": "{model}", "file": "metrics.csv"},
         ),
