@@ -56,6 +56,12 @@ def test_round_trip_gives_same_outputs(tmp_path: Path, arch: str) -> None:
     loaded = load_model(path)
     assert type(loaded) is type(model)
     assert not loaded.training
+    # rebuilt on the meta device and assigned: every tensor must be real, trainable, same dtype
+    for (name, got), want in zip(loaded.state_dict(keep_vars=True).items(),
+                                 model.state_dict().values()):
+        assert not got.is_meta, name
+        assert got.dtype == want.dtype, name
+    assert all(p.requires_grad for p in loaded.parameters())
     x = torch.rand(2, 4, model.sequence_length)
     with torch.no_grad():
         torch.testing.assert_close(loaded(x), model(x), rtol=0, atol=0)
