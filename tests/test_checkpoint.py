@@ -58,7 +58,7 @@ def test_round_trip_gives_same_outputs(tmp_path: Path, arch: str) -> None:
     assert not loaded.training
     # rebuilt on the meta device and assigned: every tensor must be real, trainable, same dtype
     for (name, got), want in zip(loaded.state_dict(keep_vars=True).items(),
-                                 model.state_dict().values()):
+                                 model.state_dict().values(), strict=True):
         assert not got.is_meta, name
         assert got.dtype == want.dtype, name
     assert all(p.requires_grad for p in loaded.parameters())
