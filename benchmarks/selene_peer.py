@@ -24,7 +24,9 @@ Wall times are whole processes (interpreter start, imports, weight load, FASTA p
 passes, writing). The accuracy check runs each tool once more with exact float outputs (Selene's
 TSV has 3 significant digits): HDF5 from both, max |Δp| of danq fp32 and danq auto against Selene.
 
-Usage: ``python benchmarks/selene_peer.py [--n 2000] [--repeats 2]``. On a 2-core machine a repeat
+``--baseline DIR`` also times another danq checkout (``PYTHONPATH=DIR``), e.g. main before a change.
+
+Usage: ``python benchmarks/selene_peer.py [--n 2000] [--repeats 2] [--baseline /path/to/main]``. On a 2-core machine a repeat
 of all three processes at n=2000 takes ~30-60 s; the venv is built once (a few minutes).
 """
 
@@ -196,6 +198,8 @@ def main() -> None:
     parser.add_argument("--danq", default=None,
                         help="danq executable (default: this interpreter's `-m danq`)")
     parser.add_argument("--no-accuracy", action="store_true", help="skip the HDF5 accuracy runs")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another danq checkout (e.g. main) timed too, via PYTHONPATH")
     args = parser.parse_args()
 
     selene = ensure_selene_venv(args.venv, args.torch)
@@ -221,15 +225,19 @@ def main() -> None:
             return command + (["--precision", precision] if precision else [])
 
         runs = {
-            "selene": [str(selene), "-m", "selene_sdk",
-                       str(write_selene_inputs(tmp, fasta, weights, args, "tsv", n_targets))],
-            "danq fp32": danq("fp32", "tsv"),
-            "danq default": danq(None, "tsv"),
+            "selene": ([str(selene), "-m", "selene_sdk",
+                        str(write_selene_inputs(tmp, fasta, weights, args, "tsv", n_targets))], env),
+            "danq fp32": (danq("fp32", "tsv"), env),
+            "danq default": (danq(None, "tsv"), env),
         }
+        if args.baseline is not None:
+            baseline_env = {**env, "PYTHONPATH": str(args.baseline.resolve())}
+            runs["base fp32"] = (danq("fp32", "tsv"), baseline_env)
+            runs["base default"] = (danq(None, "tsv"), baseline_env)
         times: dict[str, list[float]] = {name: [] for name in runs}
         for _ in range(args.repeats):
-            for name, command in runs.items():
-                times[name].append(timed(command, env))
+            for name, (command, run_env) in runs.items():
+                times[name].append(timed(command, run_env))
         load = os.getloadavg()
 
         deltas = {}
