@@ -163,14 +163,14 @@ def write_selene_inputs(tmp: Path, fasta: Path, weights: Path, args: argparse.Na
     return config
 
 
-def timed(command: list[str], env: dict[str, str]) -> float:
-    """Wall seconds of ``command`` as a whole process (fails loudly on a non-zero exit)."""
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
+    """Wall seconds of ``command`` as a whole process (fails loudly on a non-zero exit), stderr."""
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
-    return elapsed
+    return elapsed, result.stderr
 
 
 def selene_h5_probabilities(out_dir: Path) -> np.ndarray:
@@ -235,9 +235,11 @@ def main() -> None:
             runs["base fp32"] = (danq("fp32", "tsv"), baseline_env)
             runs["base default"] = (danq(None, "tsv"), baseline_env)
         times: dict[str, list[float]] = {name: [] for name in runs}
+        stderr: dict[str, str] = {}
         for _ in range(args.repeats):
             for name, (command, run_env) in runs.items():
-                times[name].append(timed(command, run_env))
+                seconds, stderr[name] = timed(command, run_env)
+                times[name].append(seconds)
         load = os.getloadavg()
 
         deltas = {}
@@ -250,9 +252,8 @@ def main() -> None:
                 probs = danq_h5_probabilities(tmp / f"danq-{precision or 'default'}.h5")
                 deltas[label] = float(np.abs(probs - reference).max())
 
-        chosen = subprocess.run(
-            danq(None, "h5"), capture_output=True, text=True, env=env).stderr
-        precision_line = next((line for line in chosen.splitlines() if "precision" in line), "")
+        precision_line = next(
+            (line for line in stderr["danq default"].splitlines() if "precision" in line), "")
 
     selene_median = statistics.median(times["selene"])
     print(f"\n{args.n} x {args.length} bp, DanQ 919 targets, batch {args.batch_size}, "
