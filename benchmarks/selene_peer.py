@@ -20,8 +20,8 @@ Each repeat runs, interleaved so that load changes hit all alike:
 * ``danq predict --precision fp32`` and ``danq predict`` with its default precision (``auto``),
   TSV out, ``--no-rc`` unless ``--rc`` (then Selene runs its ``NonStrandSpecific`` mean).
 
-Wall times are whole processes (interpreter start, imports, weight load, FASTA parse, forward
-passes, writing). The accuracy check runs each tool once more with exact float outputs (Selene's
+Times are whole processes (interpreter start, imports, weight load, FASTA parse, forward passes,
+writing): wall seconds and CPU seconds (user + system; steadier when other jobs share the cores). The accuracy check runs each tool once more with exact float outputs (Selene's
 TSV has 3 significant digits): HDF5 from both, max |Δp| of danq fp32 and danq auto against Selene.
 
 ``--baseline DIR`` also times another danq checkout (``PYTHONPATH=DIR``), e.g. main before a change.
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -163,14 +164,24 @@ def write_selene_inputs(tmp: Path, fasta: Path, weights: Path, args: argparse.Na
     return config
 
 
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
-    """Wall seconds of ``command`` as a whole process (fails loudly on a non-zero exit), stderr."""
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall and CPU (user + system) seconds of ``command`` as a whole process, and its stderr.
+
+    Fails loudly on a non-zero exit. CPU seconds move less than wall time when other processes
+    share the cores, so both are reported.
+    """
+    cpu_before = _children_cpu_seconds()
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
-    return elapsed, result.stderr
+    return elapsed, _children_cpu_seconds() - cpu_before, result.stderr
 
 
 def selene_h5_probabilities(out_dir: Path) -> np.ndarray:
@@ -235,15 +246,17 @@ def main() -> None:
             runs["base fp32"] = (danq("fp32", "tsv"), baseline_env)
             runs["base default"] = (danq(None, "tsv"), baseline_env)
         times: dict[str, list[float]] = {name: [] for name in runs}
+        cpu: dict[str, list[float]] = {name: [] for name in runs}
         stderr: dict[str, str] = {}
         for _ in range(args.repeats):
             for name, (command, run_env) in runs.items():
-                seconds, stderr[name] = timed(command, run_env)
+                seconds, cpu_seconds, stderr[name] = timed(command, run_env)
                 times[name].append(seconds)
+                cpu[name].append(cpu_seconds)
         load = os.getloadavg()
 
         deltas = {}
-        if not args.no_accuracy:
+        if not args.no_accuracy:  # not timed
             config = write_selene_inputs(tmp, fasta, weights, args, "hdf5", n_targets)
             timed([str(selene), "-m", "selene_sdk", str(config)], env)
             reference = selene_h5_probabilities(tmp / "selene-hdf5")
@@ -256,20 +269,23 @@ def main() -> None:
             (line for line in stderr["danq default"].splitlines() if "precision" in line), "")
 
     selene_median = statistics.median(times["selene"])
+    selene_cpu = statistics.median(cpu["selene"])
     print(f"\n{args.n} x {args.length} bp, DanQ 919 targets, batch {args.batch_size}, "
           f"rc={'yes' if args.rc else 'no'}, {os.cpu_count()} CPUs, torch "
           f"{torch.__version__}, cpu capability {torch.backends.cpu.get_cpu_capability()}")
     print(f"load average during the timed runs: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     if precision_line:
         print(f"danq default precision: {precision_line.strip()}")
-    print(f"{'tool':<14}{'runs (s)':<26}{'median s':>10}{'seq/s':>9}{'vs Selene':>11}"
-          f"{'max |dp|':>11}")
+    print(f"{'tool':<14}{'wall runs (s)':<22}{'median s':>9}{'seq/s':>8}{'vs Selene':>10}"
+          f"{'cpu s':>8}{'cpu vs Selene':>14}{'max |dp|':>10}")
     for name, values in times.items():
         median = statistics.median(values)
+        cpu_median = statistics.median(cpu[name])
         delta = f"{deltas[name]:.2e}" if name in deltas else "-"
         runs_text = " ".join(f"{v:.1f}" for v in values)
-        print(f"{name:<14}{runs_text:<26}{median:>10.2f}{args.n / median:>9.1f}"
-              f"{selene_median / median:>10.2f}x{delta:>11}")
+        print(f"{name:<14}{runs_text:<22}{median:>9.2f}{args.n / median:>8.1f}"
+              f"{selene_median / median:>9.2f}x{cpu_median:>8.1f}{selene_cpu / cpu_median:>13.2f}x"
+              f"{delta:>10}")
 
 
 if __name__ == "__main__":
