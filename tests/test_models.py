@@ -440,18 +440,3 @@ def test_models_own_their_extra_checkpoint_state() -> None:
     assert plain.extra_checkpoint_state() == {}
     assert DanQ.restore_args({"lstm_hidden": 2}) == {"lstm_hidden": 2}
 
-
-def test_danq_lstm_runs_in_fp32_when_training_under_cpu_bf16_autocast() -> None:
-    # oneDNN's bf16 LSTM backward is slower than fp32 on the CPU: with gradients on, the LSTM
-    # leaves autocast; without (inference) it keeps bf16
-    model = DanQ(sequence_length=100, n_targets=3)
-    dtypes: list[torch.dtype] = []
-    model.lstm.register_forward_hook(lambda module, args, out: dtypes.append(out[0].dtype))
-    x = torch.rand(2, 4, 100)
-    with torch.autocast("cpu", dtype=torch.bfloat16):
-        model(x).float().sum().backward()
-        with torch.inference_mode():
-            model(x)
-    assert dtypes == [torch.float32, torch.bfloat16]
-    assert model.lstm.weight_hh_l0.grad is not None
-    assert model.lstm.weight_hh_l0.grad.dtype == torch.float32

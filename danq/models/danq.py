@@ -31,17 +31,6 @@ GATE_ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
 SECOND_DIRECTIONS = ("backward", "forward")
 
 
-def lstm_needs_fp32(x: torch.Tensor) -> bool:
-    """Whether ``nn.LSTM`` should run in fp32 although bf16 autocast is on: CPU training.
-
-    Under CPU autocast the LSTM becomes oneDNN's bf16 LSTM, whose backward pass measured about 2x
-    *slower* than the fp32 LSTM's forward + backward (torch 2.13, AVX512-BF16 CPU; the bf16
-    forward alone is faster, so inference keeps it). With gradients on, the LSTM therefore runs
-    in fp32 and only the convolution and dense layers use bf16.
-    """
-    return x.device.type == "cpu" and torch.is_grad_enabled() and torch.is_autocast_enabled("cpu")
-
-
 def lstm_direction(
     x: torch.Tensor,
     weight_ih: torch.Tensor,
@@ -251,10 +240,7 @@ class DanQ(DanqModule):
         # with max), with the ReLU on a pool_size-times smaller tensor
         x = self.conv_drop(torch.relu(self.pool(self.conv(x))))
         # (B, C, T) -> (B, T, C) as a view; an explicit .contiguous() measured no faster on CPU.
-        if self.uses_torch_lstm and lstm_needs_fp32(x):
-            with torch.autocast("cpu", enabled=False):
-                x, _ = self.lstm(x.transpose(1, 2).float())
-        elif self.uses_torch_lstm:
+        if self.uses_torch_lstm:
             x, _ = self.lstm(x.transpose(1, 2))
         else:
             x = bidirectional_lstm(
