@@ -252,14 +252,34 @@ def rebuild_model(info: ModelInfo, state_dict: Mapping[str, Any], where: str) ->
     """Build ``info``'s architecture and load ``state_dict`` into it strictly."""
     from danq.models.registry import get_architecture
 
+    architecture = get_architecture(info.arch)
+
+    def build(device: str) -> nn.Module:
+        try:
+            with torch.device(device):
+                return architecture.build(**info.model_args)
+        except DanqError as error:
+            raise DanqError(f"{where}: {error}") from None
+        except RuntimeError as error:  # e.g. a negative layer size reaching torch
+            raise DanqError(f"{where}: bad model arguments: {_one_line(str(error))}") from None
+
+    # Built on the meta device the model gets no initial weights (DanQ's orthogonal LSTM
+    # initialisation alone costs seconds); the checkpoint's tensors are then assigned in place.
     try:
-        model = get_architecture(info.arch).build(**info.model_args)
-    except DanqError as error:
-        raise DanqError(f"{where}: {error}") from None
-    except RuntimeError as error:  # e.g. a negative layer size reaching torch
-        raise DanqError(f"{where}: bad model arguments: {_one_line(str(error))}") from None
+        model, assign = build("meta"), True
+    except (DanqError, NotImplementedError, RuntimeError):  # its constructor needs real data
+        model, assign = build("cpu"), False
+    if assign and any(t.is_meta for t in _tensors_outside_state_dict(model)):
+        model, assign = build("cpu"), False  # it needs tensors the checkpoint does not hold
+    if assign:  # keep the architecture's dtypes, as copying into built weights would
+        expected = model.state_dict(keep_vars=True)
+        state_dict = {
+            name: value.to(expected[name].dtype)
+            if name in expected and value.is_floating_point() else value
+            for name, value in state_dict.items()
+        }
     try:
-        model.load_state_dict(state_dict, strict=True)
+        model.load_state_dict(state_dict, strict=True, assign=assign)
     except (RuntimeError, KeyError, TypeError) as error:
         raise DanqError(
             f"{where}: weights do not match architecture {info.arch}: {_one_line(str(error))}"
@@ -267,10 +287,24 @@ def rebuild_model(info: ModelInfo, state_dict: Mapping[str, Any], where: str) ->
     return model
 
 
+def _tensors_outside_state_dict(model: nn.Module) -> list[torch.Tensor]:
+    """Parameters and buffers of ``model`` that its state dict does not carry (non-persistent)."""
+    saved = set(model.state_dict(keep_vars=True))
+    return [tensor for name, tensor in [*model.named_parameters(), *model.named_buffers()]
+            if name not in saved]
+
+
+def _all_finite(value: torch.Tensor) -> bool:
+    """Whether every element is finite. A finite sum (one pass, no mask of the size of the tensor)
+    proves it; only a non-finite sum (NaN/inf inside, or an overflow) needs the element check."""
+    with torch.no_grad():
+        return bool(torch.isfinite(value.sum())) or bool(torch.isfinite(value).all())
+
+
 def warn_if_not_finite(model: nn.Module, where: PathLike) -> None:
     """Warn (DanqWarning) when weights hold NaN or infinity: every prediction would be NaN."""
     bad = [name for name, value in model.state_dict().items()
-           if value.is_floating_point() and not bool(torch.isfinite(value).all())]
+           if value.is_floating_point() and not _all_finite(value)]
     if bad:
         warnings.warn(
             f"{where}: {len(bad)} weight tensor(s) hold NaN or infinite values (first: {bad[0]}); "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,12 @@ def test_round_trip_gives_same_outputs(tmp_path: Path, arch: str) -> None:
     loaded = load_model(path)
     assert type(loaded) is type(model)
     assert not loaded.training
+    # rebuilt on the meta device and assigned: every tensor must be real, trainable, same dtype
+    for (name, got), want in zip(loaded.state_dict(keep_vars=True).items(),
+                                 model.state_dict().values(), strict=True):
+        assert not got.is_meta, name
+        assert got.dtype == want.dtype, name
+    assert all(p.requires_grad for p in loaded.parameters())
     x = torch.rand(2, 4, model.sequence_length)
     with torch.no_grad():
         torch.testing.assert_close(loaded(x), model(x), rtol=0, atol=0)
@@ -296,3 +303,22 @@ def test_bad_model_args(tmp_path: Path) -> None:
     with pytest.raises(DanqError, match="bad model arguments") as error:
         load_model(path)
     assert_one_line(error, path)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_non_finite_weights_warn_but_large_finite_ones_do_not(tmp_path: Path, bad: float) -> None:
+    from danq.errors import DanqWarning
+
+    model = SMALL["danq"]().eval()
+    with torch.no_grad():
+        model.fc2.weight.fill_(3e38)  # finite, but its sum overflows to inf
+    path = tmp_path / "large.pt"
+    save_checkpoint(path, model, HEADER)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DanqWarning)
+        load_model(path)
+    with torch.no_grad():
+        model.fc2.weight[0, 0] = bad
+    save_checkpoint(path, model, HEADER)
+    with pytest.warns(DanqWarning, match="fc2.weight"):
+        load_model(path)

@@ -439,3 +439,4 @@ def test_models_own_their_extra_checkpoint_state() -> None:
     plain = DanQ(sequence_length=100, n_targets=3, conv_channels=4, lstm_hidden=2, dense_hidden=3)
     assert plain.extra_checkpoint_state() == {}
     assert DanQ.restore_args({"lstm_hidden": 2}) == {"lstm_hidden": 2}
+

@@ -44,6 +44,24 @@ def test_keras_rmsprop_step_matches_hand_computation() -> None:
     assert optimizer.state[p]["square_avg"].tolist() == pytest.approx([0.0475, 1.9e-9], rel=1e-12)
 
 
+def test_keras_rmsprop_parameters_of_different_sizes_share_no_results() -> None:
+    # the update reuses one scratch buffer for sqrt(a + eps): a large then a small parameter (and
+    # back) must each get their own update, a = (1 - rho) g^2, p -= lr g / sqrt(a + eps)
+    torch.manual_seed(0)
+    params = [torch.nn.Parameter(torch.randn(5, 3, dtype=torch.float64)),
+              torch.nn.Parameter(torch.randn(4, dtype=torch.float64))]
+    grads = [torch.randn_like(p) for p in params]
+    start = [p.detach().clone() for p in params]
+    optimizer = KerasRMSprop(params, lr=0.01, rho=0.9, eps=1e-6)
+    for p, g in zip(params, grads, strict=True):
+        p.grad = g
+    optimizer.step()
+    for p, g, p0 in zip(params, grads, start, strict=True):
+        want = p0 - 0.01 * g / torch.sqrt(0.1 * g * g + 1e-6)
+        torch.testing.assert_close(p.detach(), want, rtol=1e-12, atol=0)
+    assert set(optimizer.state_dict()["state"][0]) == {"square_avg"}  # the scratch is not saved
+
+
 def test_keras_rmsprop_differs_from_torch_where_gradients_are_tiny() -> None:
     # eps inside the root bounds the step by lr * g / sqrt(eps); PyTorch's sqrt(a) + eps does not
     ours = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))

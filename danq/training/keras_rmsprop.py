@@ -42,6 +42,19 @@ class KerasRMSprop(torch.optim.Optimizer):
         if not lr > 0 or not 0 <= rho < 1 or not eps >= 0 or not weight_decay >= 0:
             raise ValueError(f"bad RMSprop settings lr={lr} rho={rho} eps={eps}")
         super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay})
+        #: Reused storage for ``sqrt(a + eps)``, one per device and dtype, sized for the largest
+        #: parameter. Allocating it afresh per parameter and step (DanQ's dense layer: 177 MB)
+        #: measured as half of the update's time on a CPU. Not optimiser state: never saved.
+        self._scratch: dict[tuple[Any, Any], torch.Tensor] = {}
+
+    def _denominator_buffer(self, like: torch.Tensor) -> torch.Tensor:
+        """An uninitialised tensor shaped like ``like``, backed by the reused scratch storage."""
+        key = (like.device, like.dtype)
+        buffer = self._scratch.get(key)
+        if buffer is None or buffer.numel() < like.numel():
+            buffer = torch.empty(like.numel(), device=like.device, dtype=like.dtype)
+            self._scratch[key] = buffer
+        return buffer[: like.numel()].view_as(like)
 
     @torch.no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -61,5 +74,6 @@ class KerasRMSprop(torch.optim.Optimizer):
                     state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                 square_avg = state["square_avg"]
                 square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
-                p.addcdiv_(grad, square_avg.add(eps).sqrt_(), value=-lr)
+                denominator = torch.add(square_avg, eps, out=self._denominator_buffer(p)).sqrt_()
+                p.addcdiv_(grad, denominator, value=-lr)
         return loss
