@@ -92,7 +92,8 @@ CHILD = textwrap.dedent("""
     summary = run_variant_effect(args["vcf"], args["genome"], args["out"], model=args["model"],
                                  scores=args["scores"], batch_size=args["batch_size"],
                                  device=args["device"], precision=args["precision"],
-                                 threads=args["threads"], progress=False)
+                                 threads=args["threads"], progress=False,
+                                 rc_average=args["rc_average"])
     seconds = time.perf_counter() - start
     print(json.dumps({"seconds": seconds, "n_scored": summary["n_scored"],
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -147,6 +148,9 @@ def main() -> None:
     parser.add_argument("--scores", default="diff,logit_diff")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--precision", default="fp32")
+    parser.add_argument("--rc", action=argparse.BooleanOptionalAction, default=True,
+                        help="danq's reverse-complement averaging (Selene 0.6 does none: use "
+                             "--no-rc for a like-for-like comparison).")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=None, help="Keep files here (default: temp).")
@@ -174,7 +178,8 @@ def main() -> None:
     torch.save(model.state_dict(), work / "weights.pt")
     n_params = sum(p.numel() for p in model.parameters())
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    print(f"# DanQ {args.model} ({n_params / 1e6:.1f} M parameters), {args.precision}, RC averaging, "
+    print(f"# DanQ {args.model} ({n_params / 1e6:.1f} M parameters), {args.precision}, "
+          f"{'RC averaging' if args.rc else 'no RC averaging'}, "
           f"scores {args.scores}, batch {args.batch_size}, device {args.device}, "
           f"threads {args.threads or 'all'}; load average {os.getloadavg()[0]:.1f} on "
           f"{os.cpu_count()} CPUs (shared machine: throughputs are noisy)")
@@ -187,6 +192,7 @@ def main() -> None:
             "vcf": str(vcf), "genome": str(genome_path), "out": str(work / f"out_{n}"),
             "model": str(checkpoint), "scores": args.scores, "batch_size": args.batch_size,
             "device": args.device, "precision": args.precision, "threads": args.threads,
+            "rc_average": args.rc,
         }, env)
         print(f"danq\t{n}\t{result['seconds']:.1f}\t{n / result['seconds']:.1f}\t"
               f"{result['peak_rss_mb']:.0f}", flush=True)
