@@ -24,9 +24,9 @@ def command(truth, data, predictions, outdir):
     model's predictions, against the noisy and the clean labels; and, for grammar targets, how
     each scores each kind of negative (swapped, too close, too far, one motif, none)."""
     from danq.baselines import run_baselines
-    from danq.cli.report import _pairs
+    from danq.cli.options import label_pairs
 
-    summary = run_baselines(truth, data, outdir, _pairs("--predictions", predictions))
+    summary = run_baselines(truth, data, outdir, label_pairs("--predictions", predictions, "DanQ=predictions.h5"))
     click.echo(f"wrote {outdir}/all_metrics.tsv", err=True)
     for source, sets in summary["sources"].items():
         cells = ", ".join(

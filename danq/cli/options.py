@@ -35,3 +35,21 @@ def threads_option(extra: str = "") -> Callable:
 progress_option = click.option(
     "--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal)."
 )
+
+
+def label_pairs(option: str, values: tuple[str, ...], example: str = "DanQ=metrics.tsv") -> dict[str, str]:
+    """``LABEL=PATH`` values of a repeatable option -> {label: path}, in the order given.
+
+    A value without ``=``, an empty label or path, or a label given twice is a one-line error.
+    """
+    from danq.errors import DanqError
+
+    pairs: dict[str, str] = {}
+    for value in values:
+        label, sep, path = value.partition("=")
+        if not sep or not label or not path:
+            raise DanqError(f"{option} {value!r}: expected LABEL=PATH, e.g. {example}")
+        if label in pairs:
+            raise DanqError(f"{option}: label '{label}' given twice")
+        pairs[label] = path
+    return pairs

@@ -4,20 +4,8 @@ from __future__ import annotations
 
 import click
 
+from danq.cli.options import label_pairs
 from danq.errors import DanqError
-
-
-def _pairs(option: str, values: tuple[str, ...]) -> dict[str, str]:
-    """``LABEL=PATH`` values -> {label: path}, in the order given; one label once."""
-    pairs: dict[str, str] = {}
-    for value in values:
-        label, sep, path = value.partition("=")
-        if not sep or not label or not path:
-            raise DanqError(f"{option} {value!r}: expected LABEL=PATH, e.g. DanQ=metrics.tsv")
-        if label in pairs:
-            raise DanqError(f"{option}: label '{label}' given twice")
-        pairs[label] = path
-    return pairs
 
 
 @click.command(name="report", context_settings={"help_option_names": ["-h", "--help"]})
@@ -57,9 +45,9 @@ def command(metrics, histories, tomtom, truth, baselines, note, dataset_summary,
     from danq.io import output_directory, refuse_overwriting_inputs
     from danq.report import build_report
 
-    metric_paths, history_paths = _pairs("--metrics", metrics), _pairs("--history", histories)
-    tomtom_paths = _pairs("--tomtom", tomtom)
-    curve_paths, logo_paths = _pairs("--curves", curves), _pairs("--logos", logos)
+    metric_paths, history_paths = label_pairs("--metrics", metrics), label_pairs("--history", histories)
+    tomtom_paths = label_pairs("--tomtom", tomtom)
+    curve_paths, logo_paths = label_pairs("--curves", curves), label_pairs("--logos", logos)
     if tomtom_paths and truth is None:
         raise DanqError("--tomtom needs --truth (the `danq simulate` truth.json naming the planted "
                         "motifs) to measure motif recovery")

@@ -4,19 +4,7 @@ from __future__ import annotations
 
 import click
 
-from danq.errors import DanqError
-
-
-def _pairs(values: tuple[str, ...]) -> dict[str, str]:
-    pairs: dict[str, str] = {}
-    for value in values:
-        label, sep, path = value.partition("=")
-        if not sep or not label or not path:
-            raise DanqError(f"--effects {value!r}: expected LABEL=PATH, e.g. DanQ=variant_effects.h5")
-        if label in pairs:
-            raise DanqError(f"--effects: label '{label}' given twice")
-        pairs[label] = path
-    return pairs
+from danq.cli.options import label_pairs
 
 
 @click.command(name="variant-report", context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,7 +20,7 @@ def command(effects, truth, score, outdir):
     separates motif-hitting from neutral variants (ROC AUC)."""
     from danq.variant_report import variant_report
 
-    summary = variant_report(_pairs(effects), outdir, truth=truth, score=score)
+    summary = variant_report(label_pairs("--effects", effects, "DanQ=variant_effects.h5"), outdir, truth=truth, score=score)
     for label, entry in summary["models"].items():
         if "auc" in entry:
             auc = "NA" if entry["auc"] is None else f"{entry['auc']:.3f}"
