@@ -35,8 +35,6 @@ chromosome's tokens and the merged peaks).
 from __future__ import annotations
 
 import csv
-import gzip
-import io
 import json
 import os
 import time
@@ -45,14 +43,14 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
 from danq.encoders import N_TOKEN, reverse_complement_tokens
 from danq.errors import DanqError
 from danq.genome import Genome, canonical_chrom
-from danq.io import atomic_directory, atomic_path, require_file
+from danq.io import atomic_directory, atomic_path, open_text, require_file
 
 SPLITS = ("train", "valid", "test")
 SPLIT_CODE = {name: code for code, name in enumerate(SPLITS)}
@@ -131,15 +129,6 @@ def read_targets(path: str | os.PathLike[str]) -> list[Target]:
     return targets
 
 
-def _open_text(path: Path) -> IO[str]:
-    """Open a plain or gzip text file (gzip detected by its magic bytes, whatever the name)."""
-    with open(path, "rb") as handle:
-        magic = handle.read(2)
-    if magic == b"\x1f\x8b":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
-    return open(path, encoding="utf-8", errors="replace")
-
-
 def _is_int(text: str) -> bool:
     return text.strip().lstrip("-").isdigit()
 
@@ -149,7 +138,7 @@ def _header_lines(path: Path) -> int:
     most one column-name line (the first other line whose start and end are not integers)."""
     count = 0
     saw_column_names = False
-    with _open_text(path) as handle:
+    with open_text(path) as handle:
         for line in handle:
             stripped = line.strip()
             if not stripped or stripped.startswith(("#", "track", "browser")):
@@ -168,7 +157,7 @@ def _header_lines(path: Path) -> int:
 
 def _first_bad_line(path: Path, skip: int) -> str:
     """The first problem in an interval file, as ``line N: ...`` (the slow path, run on errors only)."""
-    with _open_text(path) as handle:
+    with open_text(path) as handle:
         for number, line in enumerate(handle, 1):
             if number <= skip or not line.strip():
                 continue
@@ -197,7 +186,7 @@ def read_intervals(path: str | os.PathLike[str], what: str = "peak file") -> Any
     file = require_file(path, what)
     try:
         skip = _header_lines(file)
-        with _open_text(file) as handle:
+        with open_text(file) as handle:
             frame = pd.read_csv(
                 handle, sep="\t", header=None, skiprows=skip, usecols=[0, 1, 2],
                 names=None, dtype={0: str, 1: np.int64, 2: np.int64}, comment=None,

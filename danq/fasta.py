@@ -22,8 +22,8 @@ import numpy as np
 
 from danq.encoders import INVALID, TOKEN_TABLE
 from danq.errors import DanqError
+from danq.io import GZIP_MAGIC
 
-GZIP_MAGIC = b"\x1f\x8b"
 UTF8_BOM = b"\xef\xbb\xbf"
 BLOCK_BYTES = 4 << 20
 _NL, _CR, _GT = ord("\n"), ord("\r"), ord(">")

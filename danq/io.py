@@ -386,3 +386,26 @@ def refuse_overwriting_inputs(
                     f"{folder}: output folder would be replaced, but it holds the input {inp}; "
                     "choose another output folder"
                 )
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def is_gzip(path: str | os.PathLike[str]) -> bool:
+    """Whether a file is gzip-compressed, by its first two bytes (whatever its name says)."""
+    with open(path, "rb") as handle:
+        return handle.read(2) == GZIP_MAGIC
+
+
+def open_text(path: str | os.PathLike[str]) -> TextIO:
+    """Open a plain or gzip text file (detected by content) as UTF-8, undecodable bytes replaced.
+
+    One opener for every line-based input (BED/peak files, variant TSVs); FASTA has its own
+    block reader in :mod:`danq.fasta`.
+    """
+    import gzip
+    import io
+
+    if is_gzip(path):
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
+    return open(path, encoding="utf-8", errors="replace")

@@ -25,6 +25,7 @@ import numpy as np
 
 from danq.encoders import fit_tokens
 from danq.errors import DanqError
+from danq.io import open_text
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 BED_SUFFIXES = (".bed", ".bed.gz", ".narrowpeak", ".narrowpeak.gz", ".broadpeak", ".broadpeak.gz")
@@ -99,9 +100,8 @@ def read_bed_intervals(path: str | os.PathLike[str]) -> Iterator[tuple[str, int,
     """``(chrom, start, end, name)`` of each BED line; header, ``track`` and ``browser`` lines and
     comments are skipped, and a malformed line is a one-line error naming its line number."""
     p = Path(path)
-    opener = gzip.open if p.suffix == ".gz" else open
     try:
-        with opener(p, "rt", encoding="utf-8", errors="replace") as handle:  # type: ignore[operator]
+        with open_text(p) as handle:
             for number, line in enumerate(handle, 1):
                 if not line.strip() or line.startswith(("#", "track", "browser")):
                     continue

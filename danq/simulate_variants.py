@@ -39,7 +39,6 @@ from danq.io import atomic_path, require_file
 CLASSES = ("destroy", "create", "neutral")
 TRUTH_COLUMNS = ("id", "chrom", "pos", "ref", "alt", "class", "motif_id", "motif_name", "strand",
                  "targets", "categories")
-_COMPLEMENT = str.maketrans("ACGT", "TGCA")
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ import numpy as np
 
 from danq.encoders import N_TOKEN, reverse_complement_tokens, tokens_from_bytes
 from danq.errors import DanqError
-from danq.io import atomic_directory, require_file
+from danq.io import atomic_directory, is_gzip, open_text, require_file
 
 PathLike = str | os.PathLike[str]
 
@@ -128,13 +128,8 @@ def allele_problem(ref: str, alt: str) -> str | None:
 # --------------------------------------------------------------------------------------------------
 
 
-def _is_gzip(path: Path) -> bool:
-    with open(path, "rb") as raw:
-        return raw.read(2) == b"\x1f\x8b"
-
-
 def _first_bytes(path: Path, n: int = 64) -> bytes:
-    opener = gzip.open if _is_gzip(path) else open
+    opener = gzip.open if is_gzip(path) else open
     try:
         with opener(path, "rb") as handle:  # type: ignore[operator]
             return handle.read(n)
@@ -219,9 +214,8 @@ _TSV_HEADER_NAMES = {"chrom", "#chrom", "chr", "chromosome", "#chr"}
 
 def _read_tsv(path: Path) -> Iterator[Variant]:
     """``chrom, pos, ref, alt[, id][, strand]`` rows; ``#`` lines and a ``chrom`` header skipped."""
-    opener = gzip.open if _is_gzip(path) else open
     counter = [0]
-    with opener(path, "rt", encoding="utf-8", errors="replace") as handle:  # type: ignore[operator]
+    with open_text(path) as handle:
         for lineno, line in enumerate(handle, start=1):
             line = line.rstrip("\r\n")
             if not line.strip():
