@@ -290,12 +290,13 @@ def _check_values(
     )
 
 
-def validate_dataset(f: h5py.File, path: Path) -> None:
+def validate_dataset(f: h5py.File, path: Path) -> bool:
     """Check that an open HDF5 file is a well-formed danq dataset, before any stage reads it.
 
     Structure (attributes, datasets, dtypes and shapes that agree with each other) is always
     checked; token and label values are checked here for datasets up to
     :data:`FULL_CHECK_BYTES` and otherwise block by block as :class:`DanqDataset` reads them.
+    Returns whether the values were checked here (so reads need not check them again).
 
     Raises
     ------
@@ -348,10 +349,12 @@ def validate_dataset(f: h5py.File, path: Path) -> None:
         if labels.dtype.kind not in "uib":
             raise DanqError(f"{path}: /labels are {labels.dtype}, expected 0/1 integers")
     size = seqs.size + (labels.size if labels is not None else 0)
-    if size <= FULL_CHECK_BYTES:
-        _check_values(seqs[:], MAX_TOKEN, path, "sequences", "token", 0)
-        if labels is not None:
-            _check_values(labels[:], 1, path, "labels", "label", 0)
+    if size > FULL_CHECK_BYTES:
+        return False
+    _check_values(seqs[:], MAX_TOKEN, path, "sequences", "token", 0)
+    if labels is not None:
+        _check_values(labels[:], 1, path, "labels", "label", 0)
+    return True
 
 
 class DanqDataset:
@@ -371,7 +374,8 @@ class DanqDataset:
             raise DanqError(f"{self.path}: not a readable HDF5 file ({exc})") from None
         f = self._file
         try:
-            validate_dataset(f, self.path)
+            # values checked whole on open need no second check on every read (each epoch)
+            self._check_reads = not validate_dataset(f, self.path)
         except BaseException:
             f.close()
             raise
@@ -400,7 +404,8 @@ class DanqDataset:
     def tokens(self, start: int = 0, stop: int | None = None) -> np.ndarray:
         """Tokens of rows ``start:stop`` as ``(B, L)`` uint8 (checked to be 0..4 as they are read)."""
         block = self._sequences[start:stop]
-        _check_values(block, MAX_TOKEN, self.path, "sequences", "token", start)
+        if self._check_reads:
+            _check_values(block, MAX_TOKEN, self.path, "sequences", "token", start)
         return block
 
     def labels(self, start: int = 0, stop: int | None = None) -> np.ndarray:
@@ -410,7 +415,8 @@ class DanqDataset:
             n = len(range(*slice(start, stop).indices(len(self))))
             return np.zeros((n, 0), dtype=np.uint8)
         block = self._labels[start:stop]
-        _check_values(block, 1, self.path, "labels", "label", start)
+        if self._check_reads:
+            _check_values(block, 1, self.path, "labels", "label", start)
         return block
 
     def names(self, start: int | slice = 0, stop: int | None = None) -> list[str]:
