@@ -62,6 +62,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from danq.encoders import COMPLEMENT_TOKEN
 from danq.errors import DanqError
 from danq.io import atomic_path, require_file
 
@@ -232,8 +233,7 @@ def best_log_odds(tokens: np.ndarray, lo: np.ndarray, block: int = 2048) -> np.n
     w = lo.shape[0]
     if length < w:
         return np.full(n, -np.inf)
-    complement = np.array([3, 2, 1, 0, 4])
-    lo_rc = lo[::-1][:, complement]
+    lo_rc = lo[::-1][:, COMPLEMENT_TOKEN]  # columns indexed by token: A,C,G,T,N -> T,G,C,A,N
     n_windows = length - w + 1
     best = np.empty(n)
     for lo_row in range(0, n, block):

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from danq.encoders import COMPLEMENT_TOKEN, reverse_complement_tokens
 from danq.errors import DanqError
 from danq.io import atomic_path, require_file
 
@@ -178,12 +179,12 @@ def simulate_variants(
                 if strand == "+":
                     written, offset = instance, column
                 else:  # the reverse complement: column j lands at width - 1 - j
-                    written, offset = (3 - instance)[::-1], width - 1 - column
+                    written, offset = reverse_complement_tokens(instance), width - 1 - column
                 start = centre - offset
                 seq[start : start + width] = written
                 ref = int(seq[centre])
                 wanted = unlikely if kind == "destroy" else likely
-                alt = wanted if strand == "+" else 3 - wanted
+                alt = wanted if strand == "+" else int(COMPLEMENT_TOKEN[wanted])
                 row.update(motif_id=motif.matrix_id, motif_name=motif.name, strand=strand,
                            targets=",".join(motif.targets), categories=",".join(motif.categories))
             row.update(ref="ACGT"[ref], alt="ACGT"[alt])
