@@ -63,6 +63,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from danq.encoders import ACGT, reorder
 from danq.errors import DanqError
 from danq.io import require_file
 from danq.sequences import is_hdf5
@@ -80,7 +81,6 @@ FORMAT_ARCH = {
 #: The published training alphabet of all four models; danq's is ACGT.
 PUBLISHED_ALPHABET = "AGCT"
 #: Index into an A,G,C,T channel axis for each of danq's A,C,G,T channels.
-AGCT_TO_ACGT = [PUBLISHED_ALPHABET.index(base) for base in "ACGT"]  # [0, 2, 1, 3]
 
 DEEPSEA_NAMES_RESOURCE = "deepsea_predictor.names"
 DEEPSEA_N_TARGETS = 919
@@ -294,7 +294,7 @@ def conv2d_to_conv1d(weight: np.ndarray, key: str, path: Path, first: bool) -> n
             f"{path}: {key} has shape {tuple(weight.shape)}, expected a Conv2d kernel (out, in, 1, width)"
         )
     kernel = weight[:, :, 0, :]
-    return kernel[:, AGCT_TO_ACGT, :] if first else kernel
+    return reorder(kernel, PUBLISHED_ALPHABET, ACGT) if first else kernel
 
 
 def load_into(model: nn.Module, params: Mapping[str, np.ndarray], fmt: str, path: Path) -> None:
@@ -451,7 +451,7 @@ def convert_danq_keras(
     )
     # Theano's conv2d is a true convolution: reverse the kernel along its width.
     params = {
-        "conv.weight": conv_w[:, :, ::-1, 0][:, AGCT_TO_ACGT, :],
+        "conv.weight": reorder(conv_w[:, :, ::-1, 0], PUBLISHED_ALPHABET, ACGT),
         "conv.bias": conv_b,
         "fc1.weight": dense1_w.T, "fc1.bias": dense1_b,
         "fc2.weight": dense2_w.T, "fc2.bias": dense2_b,
