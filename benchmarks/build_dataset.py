@@ -125,7 +125,7 @@ def child(command: list[str]) -> tuple[float, float]:
 def run_build(genome: Path, targets: Path, outdir: Path) -> tuple[float, float, float, dict]:
     """Index the genome, then build; return index seconds, build seconds, peak RSS, summary."""
     index_seconds, _ = child([sys.executable, "-c",
-                              f"from danq.genome import Genome; Genome({str(genome)!r})"])
+                              f"from danq.sequence.genome import Genome; Genome({str(genome)!r})"])
     command = [sys.executable, "-m", "danq", "build-dataset", "--genome", str(genome),
                "--targets", str(targets), "-o", str(outdir), "--both-strands", "--no-progress"]
     seconds, rss_gib = child(command)

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from danq.encode import encode_fasta
+from danq.datasets.encode import encode_fasta
 from danq.encoders import tokens_to_one_hot
-from danq.fasta import read_fasta_tokens
+from danq.sequence.fasta import read_fasta_tokens
 
 
 def write_fasta(path: Path, megabases: int, record_length: int, seed: int = 0) -> int:

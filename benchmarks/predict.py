@@ -28,9 +28,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from danq.checkpoint import load_model, save_checkpoint
+from danq.inference.predict import predict_fasta
 from danq.models import DanQ
-from danq.prediction import predict_fasta
+from danq.models.checkpoint import load_model, save_checkpoint
 from danq.runtime import autocast, resolve_device, set_threads
 
 

@@ -49,8 +49,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from predict import write_random_fasta  # noqa: E402
 
-from danq.checkpoint import save_checkpoint  # noqa: E402
 from danq.models import DanQ  # noqa: E402
+from danq.models.checkpoint import save_checkpoint  # noqa: E402
 
 SELENE_SPEC = "selene-sdk==0.6.0"
 #: Selene 0.6's install_requires minus torch (installed separately, unpinned from <=2.3.1).

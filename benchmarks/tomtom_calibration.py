@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from danq.tomtom import (
+from danq.motifs.tomtom import (
     Database,
     MatchSettings,
     as_ppm,

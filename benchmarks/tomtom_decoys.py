@@ -21,7 +21,13 @@ import time
 
 import numpy as np
 
-from danq.tomtom import Database, MatchSettings, background_decoy, match_motifs, shuffled_decoy
+from danq.motifs.tomtom import (
+    Database,
+    MatchSettings,
+    background_decoy,
+    match_motifs,
+    shuffled_decoy,
+)
 
 SETTINGS = {
     "pearson, trimmed": MatchSettings(),

@@ -4,7 +4,7 @@ A work folder gets a random genome (two chromosomes), a sorted VCF of random SNV
 the genome, and a DanQ checkpoint (random weights): ``--model published`` is the published size
 (1 kb input, 320 filters, BiLSTM 2x320, 925 dense, 919 targets); ``--model small`` keeps the 1 kb
 input and 919 outputs but shrinks the layers (``tiny`` even more: the pipeline alone), to measure
-memory at 100 k variants on a CPU in minutes. Each size runs :func:`danq.variant_effect.run_variant_effect` in a fresh child
+memory at 100 k variants on a CPU in minutes. Each size runs :func:`danq.variants.effect.run_variant_effect` in a fresh child
 process (the first N records of the VCF, all outputs written: one TSV per score, skipped.tsv, the
 HDF5), which reports its wall time and peak RSS (``ru_maxrss``).
 
@@ -86,7 +86,7 @@ def head_vcf(source: Path, target: Path, n: int) -> None:
 
 CHILD = textwrap.dedent("""
     import json, resource, sys, time
-    from danq.variant_effect import run_variant_effect
+    from danq.variants.effect import run_variant_effect
     args = json.loads(sys.argv[1])
     start = time.perf_counter()
     summary = run_variant_effect(args["vcf"], args["genome"], args["out"], model=args["model"],
@@ -161,8 +161,8 @@ def main() -> None:
 
     import torch
 
-    from danq.checkpoint import save_checkpoint
     from danq.models import DanQ
+    from danq.models.checkpoint import save_checkpoint
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="danq-variant-bench-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -11,15 +11,15 @@ from typing import Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "load_model": ("danq.checkpoint", "load_model"),
-    "predict": ("danq.prediction", "predict"),
-    "variant_effect": ("danq.variant_effect", "variant_effect"),
+    "load_model": ("danq.models.checkpoint", "load_model"),
+    "predict": ("danq.inference.predict", "predict"),
+    "variant_effect": ("danq.variants.effect", "variant_effect"),
     "encoders": ("danq.encoders", None),
-    "data": ("danq.data", None),
+    "data": ("danq.formats.dataset", None),
     "models": ("danq.models", None),
-    "ModelInfo": ("danq.model_info", "ModelInfo"),
-    "Predictor": ("danq.inference", "Predictor"),
-    "load_predictor": ("danq.inference", "load_predictor"),
+    "ModelInfo": ("danq.models.info", "ModelInfo"),
+    "Predictor": ("danq.inference.predictor", "Predictor"),
+    "load_predictor": ("danq.inference.predictor", "load_predictor"),
 }
 
 

@@ -7,9 +7,12 @@ A stage resolves them once, with :func:`resolve_runtime`, and passes the resulti
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import sys
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from danq.errors import DanqError
@@ -182,3 +185,66 @@ def resolve_runtime(
     check_precision(torch_device, chosen)
     n_threads = set_threads(threads) if set_torch_threads else threads
     return Runtime(torch_device, chosen, n_threads, resolve_progress(progress), precision == "auto")
+
+
+# --------------------------------------------------------------------------------------------
+# numba's on-disk cache for memelite
+
+
+def _user_cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "danq" / "numba"
+
+
+def _writable_dir(path: Path) -> bool:
+    """True if files can be created in ``path`` (creating it first when it is missing)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError:
+        return False
+    return True
+
+
+def configure_numba_cache() -> str | None:
+    """Point numba's cache somewhere writable before memelite is imported; return the choice.
+
+    memelite's kernels are ``numba.njit(cache=True)``: the first call in an environment compiles
+    them (about a minute on two cores) and stores the machine code; later processes load it in
+    milliseconds. numba stores it beside the package (``memelite/__pycache__``), which fails on a
+    read-only site-packages (a system or container install); numba would then fall back to its
+    own user directory, but only if that is writable too. So, in this order:
+
+    * ``NUMBA_CACHE_DIR`` already set by the user: respected as is;
+    * ``memelite/__pycache__`` writable: numba's default is left alone (shared by every user
+      of that environment, so it compiles once per environment);
+    * otherwise ``$XDG_CACHE_HOME/danq/numba`` (``~/.cache/danq/numba``), or a per-user folder
+      in the temporary directory when the home directory is read-only too.
+
+    This must run before the first ``import memelite`` (numba picks a function's cache location
+    when the function is decorated); calling it later is harmless but has no effect.
+
+    Returns
+    -------
+    str or None
+        The ``NUMBA_CACHE_DIR`` now in force, or None when numba's in-tree default is used.
+    """
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return os.environ["NUMBA_CACHE_DIR"]
+    spec = importlib.util.find_spec("memelite")
+    if spec is not None and spec.submodule_search_locations:
+        in_tree = Path(next(iter(spec.submodule_search_locations))) / "__pycache__"
+        if _writable_dir(in_tree):
+            return None
+    user = getattr(os, "getuid", lambda: "user")()
+    candidates = [_user_cache_root(), Path(tempfile.gettempdir()) / f"danq-numba-{user}"]
+    for candidate in candidates:
+        if _writable_dir(candidate):
+            os.environ["NUMBA_CACHE_DIR"] = str(candidate)
+            with contextlib.suppress(ImportError):
+                import numba.core.config as numba_config  # numba may be imported already
+
+                numba_config.CACHE_DIR = str(candidate)
+            return str(candidate)
+    return None

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 import danq
-from danq.model_info import ModelInfo
+from danq.models.info import ModelInfo
 
 
 class MotifDetector(torch.nn.Module):

@@ -359,7 +359,7 @@ def write_metrics(path: Path, rows: list[tuple[str, str, float, float]]) -> Path
 
 
 def test_report_counts_wins_parity_and_motif_recovery(tmp_path: Path) -> None:
-    from danq.report import build_report
+    from danq.report.build import build_report
 
     baseline = write_metrics(tmp_path / "a.tsv", [
         ("g1", "grammar", 0.80, 0.40), ("g2", "grammar", 0.70, 0.30),
@@ -398,7 +398,7 @@ def test_report_counts_wins_parity_and_motif_recovery(tmp_path: Path) -> None:
 
 
 def test_report_rejects_mismatched_targets(tmp_path: Path) -> None:
-    from danq.report import build_report
+    from danq.report.build import build_report
 
     a = write_metrics(tmp_path / "a.tsv", [("t1", "single", 0.9, 0.5)])
     b = write_metrics(tmp_path / "b.tsv", [("t2", "single", 0.9, 0.5)])

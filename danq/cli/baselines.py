@@ -1,5 +1,5 @@
 """``danq baselines``: oracle ceiling, presence-only and PWM-scan baselines of the synthetic
-benchmark, next to each model, under noisy and clean labels (thin shell over danq.baselines)."""
+benchmark, next to each model, under noisy and clean labels (thin shell over danq.simulation.baselines)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ def command(truth, data, predictions, outdir):
     whatever their order and spacing) and a PWM scan (best log-odds, both strands), plus each
     model's predictions, against the noisy and the clean labels; and, for grammar targets, how
     each scores each kind of negative (swapped, too close, too far, one motif, none)."""
-    from danq.baselines import run_baselines
     from danq.cli.options import label_pairs
+    from danq.simulation.baselines import run_baselines
 
     summary = run_baselines(truth, data, outdir, label_pairs("--predictions", predictions, "DanQ=predictions.h5"))
     click.echo(f"wrote {outdir}/all_metrics.tsv", err=True)

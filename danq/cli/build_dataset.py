@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from danq.build_dataset import DEEPSEA_TEST, DEEPSEA_VALID
 from danq.cli.options import progress_option
-from danq.data import COMPRESSIONS
+from danq.datasets.build import DEEPSEA_TEST, DEEPSEA_VALID
+from danq.formats.dataset import COMPRESSIONS
 
 
 @click.command(name="build-dataset", context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,7 +56,7 @@ def command(genome, targets, outdir, bin_size, window, require_category, backgro
     chr7:30508751-35296850 the validation set (a window straddling a region's edge is dropped), the
     rest is training. Each split records the windows' coordinates (chrom, start, end).
     """
-    from danq.build_dataset import BuildOptions, build_dataset
+    from danq.datasets.build import BuildOptions, build_dataset
 
     def warn(message: str) -> None:
         click.echo(f"danq: warning: {message}", err=True)

@@ -21,7 +21,7 @@ def command(metrics_a, metrics_b, outdir, labels, plots):
     """
     from pathlib import Path
 
-    from danq.compare import compare
+    from danq.evaluation.compare import compare
     from danq.io import output_directory, refuse_overwriting_inputs
 
     written = [Path(outdir) / name for name in ("comparison.tsv", "comparison.json",

@@ -26,7 +26,7 @@ def command(fasta, labels, categories, output, length, compression, progress):
 
     Without --labels the dataset is a prediction set with no targets.
     """
-    from danq.encode import encode_fasta
+    from danq.datasets.encode import encode_fasta
     from danq.io import refuse_overwriting_inputs
 
     refuse_overwriting_inputs([fasta, labels, categories], [output])

@@ -61,21 +61,26 @@ def _run(model, data, from_predictions, outdir, rc_average, batch_size, device, 
     """Evaluate a model on a dataset, or redo the metrics from saved predictions; the summary."""
     from danq.errors import DanqError
 
+    oracle = None
+    if truth is not None and plots:  # read before any work, so a bad file fails first
+        from danq.simulation.baselines import truth_oracle
+
+        oracle = truth_oracle(truth)
     if from_predictions is not None:
         if model is not None or data is not None:
             raise DanqError("--from-predictions replaces --model and --data; pass one or the other")
-        from danq.evaluate import evaluate_predictions
+        from danq.evaluation.evaluate import evaluate_predictions
 
-        summary = evaluate_predictions(from_predictions, outdir, plots=plots, truth=truth)
+        summary = evaluate_predictions(from_predictions, outdir, plots=plots, oracle=oracle)
     else:
         if model is None or data is None:
             raise DanqError("evaluate needs --model and --data (or --from-predictions)")
-        from danq.evaluate import evaluate
+        from danq.evaluation.evaluate import evaluate
 
         summary = evaluate(
             model, data, outdir, rc_average=rc_average, batch_size=batch_size, device=device,
             precision=precision, threads=threads or 0, progress=progress, plots=plots,
-            truth=truth,
+            oracle=oracle,
         )
     return summary
 

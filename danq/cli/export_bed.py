@@ -19,7 +19,7 @@ def command(dataset, output, targets, positives_only, both_strands):
 
     DATASET must carry coordinates (made by `danq build-dataset`).
     """
-    from danq.build_dataset import export_bed
+    from danq.datasets.build import export_bed
 
     n = export_bed(dataset, output, targets=targets, positives_only=positives_only,
                    both_strands=both_strands)

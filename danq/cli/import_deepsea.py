@@ -30,7 +30,7 @@ def command(deepsea_dir, outdir, names, chunk_samples, splits, progress):
     """
     from pathlib import Path
 
-    from danq.import_deepsea import SPLITS, import_deepsea
+    from danq.datasets.deepsea import SPLITS, import_deepsea
     from danq.io import refuse_overwriting_inputs
 
     chosen = list(splits) or list(SPLITS)

@@ -30,7 +30,7 @@ def command(weight_file, output, fmt, names, second_lstm):
     read A,G,C,T input; the import reorders their first layer so the checkpoint takes danq's A,C,G,T,
     and it then works with danq predict, evaluate, motifs and variant-effect like a trained one.
     """
-    from danq.import_weights import import_weights
+    from danq.models.published.import_weights import import_weights
 
     import_weights(weight_file, output, fmt=fmt, names=names, second_lstm=second_lstm,
                    log=lambda line: click.echo(line, err=True))

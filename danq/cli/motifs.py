@@ -61,13 +61,13 @@ def command(model, data, outdir, threshold, threshold_fraction, max_sequences, p
     memelite install is read-only).
     """
     from danq.io import refuse_overwriting_inputs
-    from danq.motifs import run_motifs
-    from danq.tomtom import MatchSettings
+    from danq.motifs.filters import run_motifs
+    from danq.motifs.tomtom import MatchSettings
 
     refuse_overwriting_inputs([model, data, truth], replaced_dirs=[outdir])
     planted = None
     if truth is not None:
-        from danq.report import read_planted_motifs
+        from danq.report.build import read_planted_motifs
 
         planted = [m["id"] for m in read_planted_motifs(truth)]
     settings = MatchSettings(dist=dist, min_overlap=min_overlap, trim_bits=trim_bits,

@@ -47,8 +47,8 @@ def command(fasta, model, output, fmt, rc_average, batch_size, genome, device, p
 
     from danq.cli import reader_closed_pipe
     from danq.errors import DanqError
+    from danq.inference.predict import DEFAULT_MODEL, predict_fasta
     from danq.io import refuse_overwriting_inputs
-    from danq.prediction import DEFAULT_MODEL, predict_fasta
 
     to_stdout = output is None or output == "-"
     refuse_overwriting_inputs([fasta, model or DEFAULT_MODEL, genome], [output])

@@ -1,4 +1,4 @@
-"""``danq report``: the science summary of a run (thin shell over danq.report)."""
+"""``danq report``: the science summary of a run (thin shell over danq.report.build)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def command(metrics, histories, tomtom, truth, baselines, note, dataset_summary,
     from pathlib import Path
 
     from danq.io import output_directory, refuse_overwriting_inputs
-    from danq.report import build_report
+    from danq.report.build import build_report
 
     metric_paths, history_paths = label_pairs("--metrics", metrics), label_pairs("--history", histories)
     tomtom_paths = label_pairs("--tomtom", tomtom)

@@ -1,4 +1,4 @@
-"""``danq simulate``: write the synthetic motif-grammar benchmark (a shell over danq.simulate)."""
+"""``danq simulate``: write the synthetic motif-grammar benchmark (a shell over danq.simulation.simulate)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,13 @@ def command(
     truth.json records everything, flips included (`danq baselines` scores noisy and clean).
     """
     from danq.io import refuse_overwriting_inputs
-    from danq.simulate import SPLITS, SimulationParams, load_config, params_from_mapping, simulate
+    from danq.simulation.simulate import (
+        SPLITS,
+        SimulationParams,
+        load_config,
+        params_from_mapping,
+        simulate,
+    )
 
     written = [outdir / f"{split}{suffix}" for split in SPLITS for suffix in (".fa", ".labels.tsv")]
     refuse_overwriting_inputs([config_path], [*written, outdir / "targets.tsv",

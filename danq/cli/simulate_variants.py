@@ -21,7 +21,7 @@ def command(truth, outdir, n_per_class, slot, n_chromosomes, seed):
     """Write a small genome with planted motif instances and a VCF of variants that destroy or
     create them, plus neutral ones, with the class of each in truth.tsv (ground truth for
     `danq variant-effect`)."""
-    from danq.simulate_variants import simulate_variants
+    from danq.simulation.variants import simulate_variants
 
     summary = simulate_variants(truth, outdir, n_per_class=n_per_class, slot=slot,
                                 n_chromosomes=n_chromosomes, seed=seed)

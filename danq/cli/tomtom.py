@@ -7,7 +7,7 @@ from collections.abc import Callable
 import click
 
 from danq.cli.options import threads_option
-from danq.tomtom import (
+from danq.motifs.tomtom import (
     DEFAULT_MIN_BITS,
     DEFAULT_MIN_OVERLAP,
     DEFAULT_MIN_WIDTH,
@@ -65,7 +65,7 @@ def command(motifs, outdir, release, evalue_threshold, top_matches, dist, min_ov
     `query` for `filter`), queries.tsv and summary.json (with the decoy false-match rate) to
     OUTPUT.
     """
-    from danq.tomtom import MatchSettings, run_tomtom
+    from danq.motifs.tomtom import MatchSettings, run_tomtom
 
     settings = MatchSettings(
         dist=dist, min_overlap=min_overlap, trim_bits=trim_bits, min_bits=min_bits,

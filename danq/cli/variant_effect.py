@@ -53,7 +53,7 @@ def command(variants, genome, model, outdir, scores, targets, rc_average, ref_mi
     L//2 - 1; indels keep the length with flank from the genome. Multi-allelic records are split;
     symbolic alleles, unknown chromosomes and the like go to skipped.tsv with a reason.
     """
-    from danq.variant_effect import run_variant_effect
+    from danq.variants.effect import run_variant_effect
 
     summary = run_variant_effect(
         variants, genome, outdir, model=model, scores=scores, targets=targets,

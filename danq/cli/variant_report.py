@@ -18,7 +18,7 @@ from danq.cli.options import label_pairs
 def command(effects, truth, score, outdir):
     """Heatmap of the top variants x targets per model; with --truth, how well max |logit_diff|
     separates motif-hitting from neutral variants (ROC AUC)."""
-    from danq.variant_report import variant_report
+    from danq.variants.report import variant_report
 
     summary = variant_report(label_pairs("--effects", effects, "DanQ=variant_effects.h5"), outdir, truth=truth, score=score)
     for label, entry in summary["models"].items():

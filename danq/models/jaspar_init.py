@@ -22,7 +22,7 @@ import numpy as np
 
 from danq.encoders import reverse_complement
 from danq.errors import DanqError
-from danq.jaspar import load_jaspar
+from danq.formats.jaspar import load_jaspar
 
 REVERSE_COMPLEMENT_SUFFIX = "(rc)"
 #: Motif names whose reverse complements the original DanQ-JASPAR added (case-insensitive).
@@ -35,7 +35,7 @@ def load_jaspar_pwms(release: str = "JASPAR2016") -> list[tuple[str, np.ndarray]
     """Return ``(matrix_id, pwm)`` for every CORE vertebrate motif of a release, sorted by ID.
 
     ``pwm`` is a float64 array of shape (4, motif_length), rows A, C, G, T, columns summing to 1.
-    Read through :func:`danq.jaspar.load_jaspar` (pyjaspar's bundled SQLite, nothing downloaded).
+    Read through :func:`danq.formats.jaspar.load_jaspar` (pyjaspar's bundled SQLite, nothing downloaded).
     """
     return [(matrix_id, pwm) for matrix_id, _, pwm in _load_named_pwms(release)]
 

@@ -1,10 +1,11 @@
 """The architecture registry: the one list of model names anyone reads.
 
 One :class:`Architecture` record per model holds what the rest of danq needs to know about it: its
-class, the label figures and reports show, the published training recipe, the one-hot alphabet its
-inputs use and its default input length. The CLI's ``--model`` choices, ``danq train``'s recipes,
-checkpoint loading and the workflow's labels all read this registry, so adding an architecture means
-writing its model file and adding one record here.
+class, the label figures and reports show, the name of its published training recipe, the one-hot
+alphabet its inputs use and its default input length. The CLI's ``--arch`` choices, ``danq train``'s
+recipes, checkpoint loading and the workflow's labels all read this registry, so adding an
+architecture means writing its model file and adding one record here (naming an existing recipe of
+:mod:`danq.training.recipes`, or adding one there when it was trained differently).
 
 The module imports neither torch nor the model classes (``danq train --help`` stays fast); a record
 imports its class on first use.
@@ -13,13 +14,12 @@ imports its class on first use.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib import import_module
 from types import MappingProxyType
 from typing import Any
 
 from danq.errors import DanqError
-from danq.training.hyperparameters import Hyperparameters
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,8 @@ class Architecture:
     label
         Display label for figures and reports (``"DanQ"``).
     recipe
-        The published training settings (:class:`danq.training.Hyperparameters`);
-        :mod:`danq.training.recipes` documents where each value comes from.
+        Name of its published training settings in :mod:`danq.training.recipes` (the values and
+        where each comes from live there: training knowledge stays in ``danq.training``).
     alphabet
         One-hot channel order the model's inputs use (danq feeds ``ACGT``).
     sequence_length
@@ -48,7 +48,7 @@ class Architecture:
     name: str
     class_path: str
     label: str
-    recipe: Hyperparameters
+    recipe: str
     alphabet: str = "ACGT"
     sequence_length: int = 1000
     citation: str = ""
@@ -72,21 +72,6 @@ class Architecture:
             raise DanqError(f"{self.name}: bad model arguments: {error}") from None
 
 
-def keras_patience(patience: int) -> int:
-    """Epochs without improvement after which Keras 0.x's ``EarlyStopping(patience)`` stops."""
-    return patience + 1
-
-
-# The published recipes (sources and deviations: danq.training.recipes).
-_DANQ_RECIPE = Hyperparameters(
-    optimizer="rmsprop", lr=1e-3, rho=0.9, eps=1e-6, batch_size=100, epochs=60,
-    patience=keras_patience(5),
-)
-_DEEPSEA_RECIPE = Hyperparameters(
-    optimizer="sgd", lr=1.0, momentum=0.9, dampening=0.9, weight_decay=1e-6, lr_decay=8e-7,
-    max_norm=0.9, l1_logits=1e-8, batch_size=16, epochs=20, patience=5,
-)
-
 ARCHITECTURES: Mapping[str, Architecture] = MappingProxyType({
     arch.name: arch
     for arch in (
@@ -94,21 +79,21 @@ ARCHITECTURES: Mapping[str, Architecture] = MappingProxyType({
             name="deepsea",
             class_path="danq.models.deepsea:DeepSEA",
             label="DeepSEA",
-            recipe=_DEEPSEA_RECIPE,
+            recipe="deepsea",
             citation="Zhou & Troyanskaya, Nature Methods 2015",
         ),
         Architecture(
             name="danq",
             class_path="danq.models.danq:DanQ",
             label="DanQ",
-            recipe=_DANQ_RECIPE,
+            recipe="danq",
             citation="Quang & Xie, Nucleic Acids Research 2016",
         ),
         Architecture(
             name="danq-jaspar",
             class_path="danq.models.danq:DanQJaspar",
             label="DanQ-JASPAR",
-            recipe=replace(_DANQ_RECIPE, epochs=32, patience=0),  # no effective early stopping
+            recipe="danq-jaspar",
             citation="Quang & Xie, Nucleic Acids Research 2016",
         ),
         Architecture(
@@ -117,7 +102,7 @@ ARCHITECTURES: Mapping[str, Architecture] = MappingProxyType({
             label="Beluga",
             # Beluga's own training settings were not published with its weights: DeepSEA's recipe
             # (its predecessor's) is the default when it is trained here.
-            recipe=_DEEPSEA_RECIPE,
+            recipe="deepsea",
             sequence_length=2000,
             citation="Zhou et al., Nature Genetics 2018 (ExPecto)",
         ),

@@ -24,23 +24,12 @@ from danq.training.hyperparameters import (
     HYPERPARAMETERS,
     Hyperparameters,
     TrainConfig,
-    resolve,
-    resolve_with_origins,
 )
 from danq.training.inputs import DataInfo, inspect_datasets, model_args_for_data, parse_model_args
 from danq.training.loop import TrainResult, train
+from danq.training.recipes import RECIPES, recipe, resolve, resolve_with_origins
 from danq.training.state import METRIC_COLUMNS, RunState
 from danq.training.validation import evaluate_loss_and_auc, mean_aucs
-
-
-def __getattr__(name: str) -> object:
-    # recipes read the model registry, which itself imports danq.training.hyperparameters
-    if name in ("RECIPES", "recipe"):
-        from danq.training import recipes
-
-        return getattr(recipes, name)
-    raise AttributeError(f"module 'danq.training' has no attribute {name!r}")
-
 
 __all__ = [
     "DEFAULT_SEED",

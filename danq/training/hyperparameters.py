@@ -1,6 +1,6 @@
-"""Typed training hyperparameters and the rule that resolves a run's settings.
+"""Typed training hyperparameters and a run's settings (:class:`TrainConfig`).
 
-A run's :class:`Hyperparameters` come from three layers, later ones winning:
+:func:`danq.training.recipes.resolve` resolves a run's :class:`Hyperparameters` come from three layers, later ones winning:
 
 1. the architecture's published recipe (:mod:`danq.training.recipes`);
 2. when an optimiser is named explicitly, that optimiser's own defaults *replace* every
@@ -9,8 +9,7 @@ A run's :class:`Hyperparameters` come from three layers, later ones winning:
    recipe's regularisers, so ``--optimizer adam`` means the same for every architecture;
 3. every value given explicitly.
 
-Nothing here imports torch except :func:`resolve` (lazily, through the optimiser registry), so
-:mod:`danq.training.recipes` stays cheap to import.
+Nothing here imports torch, so :mod:`danq.training.recipes` stays cheap to import.
 """
 
 from __future__ import annotations
@@ -20,8 +19,6 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-from danq.errors import DanqError
 
 DEFAULT_SEED = 1337  # DanQ's published seed
 
@@ -173,51 +170,12 @@ class TrainConfig:
         return {k: getattr(self, k) for k in HYPERPARAMETERS if getattr(self, k) is not None}
 
 
-def resolve(config: TrainConfig) -> Hyperparameters:
-    """The run's hyperparameters: recipe, then the named optimiser's defaults, then ``config``."""
-    return resolve_with_origins(config.model, config.given())[0]
+def flag(name: str) -> str:
+    """The `danq train` option that sets hyperparameter ``name``."""
+    return "--l1" if name == "l1_logits" else "--" + name.replace("_", "-")
 
 
-def resolve_with_origins(
-    arch: str, given: Mapping[str, Any]
-) -> tuple[Hyperparameters, dict[str, str]]:
-    """Resolve ``given`` over ``arch``'s recipe; also say where each value came from.
-
-    Returns
-    -------
-    hyperparameters
-        The validated settings.
-    origins
-        Field -> ``"given"``, ``"optimizer default"`` or ``"recipe"``.
-
-    Raises
-    ------
-    DanqError
-        Unknown architecture or optimiser, out-of-range values, or a setting the chosen
-        optimiser does not use (e.g. ``--momentum`` with Adam).
-    """
-    from danq.training.optimizers import optimizer_spec
-    from danq.training.recipes import recipe
-
-    values = recipe(arch).as_dict()
-    origins = dict.fromkeys(values, "recipe")
-    if "optimizer" in given:
-        spec = optimizer_spec(str(given["optimizer"]))
-        defaults = {name: _FIELD_DEFAULTS.get(name, 0.0) for name in OPTIMISATION_FIELDS}
-        defaults.update(spec.defaults)
-        if "dampening" in spec.uses and "dampening" not in spec.defaults:
-            # Torch7's optim.sgd: dampening defaults to the momentum actually used
-            defaults["dampening"] = float(given.get("momentum", defaults["momentum"]))
-        values.update(defaults)
-        origins.update(dict.fromkeys(defaults, "optimizer default"))
-    values.update(given)
-    origins.update(dict.fromkeys(given, "given"))
-    hyperparameters = _typed(values)
-    _check(hyperparameters, given)
-    return hyperparameters, origins
-
-
-def _typed(values: Mapping[str, Any]) -> Hyperparameters:
+def typed_hyperparameters(values: Mapping[str, Any]) -> Hyperparameters:
     """Cast every value to its field's type (CLI and YAML give ints where floats are meant)."""
     cast: dict[str, Any] = {}
     for f in dataclasses.fields(Hyperparameters):
@@ -231,38 +189,7 @@ def _typed(values: Mapping[str, Any]) -> Hyperparameters:
     return Hyperparameters(**cast)
 
 
-def _check(hp: Hyperparameters, given: Mapping[str, Any]) -> None:
-    from danq.training.optimizers import optimizer_spec
-
-    spec = optimizer_spec(hp.optimizer)
-    for name in ("batch_size", "epochs"):
-        if getattr(hp, name) < 1:
-            raise DanqError(f"{flag(name)} must be at least 1, got {getattr(hp, name)}")
-    if hp.patience < 0:
-        raise DanqError(f"--patience must be 0 or more, got {hp.patience}")
-    if not hp.lr > 0:
-        raise DanqError(f"--lr must be positive, got {hp.lr}")
-    if hp.validate_every is not None and hp.validate_every < 1:
-        raise DanqError(f"--validate-every must be at least 1, got {hp.validate_every}")
-    if hp.valid_samples is not None and hp.valid_samples < 1:
-        raise DanqError(f"--valid-samples must be at least 1, got {hp.valid_samples}")
-    for name in ("rho", "eps", "momentum", "dampening"):
-        harmless = name in ("momentum", "dampening") and float(given.get(name, 0.0)) == 0.0
-        if name in given and name not in spec.uses and not harmless:
-            raise DanqError(
-                f"{flag(name)} {given[name]}: the {hp.optimizer} optimiser does not use {name}"
-            )
-    for name in ("weight_decay", "lr_decay", "max_norm", "l1_logits", "momentum", "dampening"):
-        if getattr(hp, name) < 0:
-            raise DanqError(f"{flag(name)} must be 0 or more, got {getattr(hp, name)}")
-
-
-def flag(name: str) -> str:
-    """The `danq train` option that sets hyperparameter ``name``."""
-    return "--l1" if name == "l1_logits" else "--" + name.replace("_", "-")
-
-
 def replace_fixed(hp: Hyperparameters, saved: Mapping[str, Any]) -> Hyperparameters:
     """``hp`` with the trajectory-shaping settings a resumed run was started with."""
     kept = {k: saved[k] for k in FIXED_ON_RESUME if k in saved}
-    return _typed(hp.as_dict() | kept)
+    return typed_hyperparameters(hp.as_dict() | kept)

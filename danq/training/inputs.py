@@ -55,7 +55,7 @@ def inspect_datasets(
     train_path: str | os.PathLike[str], valid_path: str | os.PathLike[str]
 ) -> DataInfo:
     """Check that both datasets are labelled, non-empty and agree; return what the model needs."""
-    from danq.data import open_dataset
+    from danq.formats.dataset import open_dataset
 
     with open_dataset(train_path) as tr, open_dataset(valid_path) as va:
         for ds in (tr, va):

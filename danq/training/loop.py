@@ -12,7 +12,7 @@ without a better validation loss, ``best.pt`` is written when the loss improves,
 Resuming: see :mod:`danq.training.state`. A run killed at any moment restarts from the last
 epoch end and — on the CPU — finishes with bit-identical weights and metrics to an uninterrupted
 run. What the model itself must save (e.g. DanQ-JASPAR's motif ids) it provides through
-``extra_checkpoint_state()`` / ``load_extra_checkpoint_state()`` (called by danq.checkpoint).
+``extra_checkpoint_state()`` / ``load_extra_checkpoint_state()`` (called by danq.models.checkpoint).
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ from danq.training.hyperparameters import (
     FIXED_ON_RESUME,
     TrainConfig,
     replace_fixed,
-    resolve_with_origins,
 )
 from danq.training.inputs import inspect_datasets, model_args_for_data
+from danq.training.recipes import resolve_with_origins
 from danq.training.state import (
     RunState,
     capture_rng,
@@ -122,7 +122,7 @@ class _Trainer:
 
     def _prepare_output(self) -> dict[str, Any] | None:
         """Read ``last.pt`` when resuming; refuse to silently replace a previous run."""
-        from danq.checkpoint import read_checkpoint
+        from danq.models.checkpoint import read_checkpoint
 
         if self.config.resume and self.last_path.exists():
             payload = read_checkpoint(self.last_path)
@@ -174,9 +174,9 @@ class _Trainer:
     def _build(self) -> None:
         import torch
 
-        from danq.checkpoint import restore_model
-        from danq.data import ChunkedBatches
+        from danq.formats.dataset import ChunkedBatches
         from danq.models import build_model
+        from danq.models.checkpoint import restore_model
         from danq.training.optimizers import OutputL1Penalty, build_optimizer
 
         cfg, hp = self.config, self.hp
@@ -376,7 +376,7 @@ class _Trainer:
         if self.dist.is_main:
             header = self._header(run.history[-1])
             if improved:
-                from danq.checkpoint import save_checkpoint
+                from danq.models.checkpoint import save_checkpoint
 
                 save_checkpoint(self.best_path, self.model, header)
             self._save_last(header, rng_states)
@@ -406,7 +406,7 @@ class _Trainer:
         return improved, STOP if stop else CONTINUE
 
     def _save_last(self, header: dict[str, Any], rng_states: list[dict[str, Any]]) -> None:
-        from danq.checkpoint import save_checkpoint
+        from danq.models.checkpoint import save_checkpoint
 
         state = save_state(self.run, self.optimizer, self.scaler, rng_states)
         save_checkpoint(self.last_path, self.model, header, training_state=state)

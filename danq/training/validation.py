@@ -14,7 +14,7 @@ def mean_aucs(labels: np.ndarray, scores: np.ndarray) -> tuple[float, float, int
 
     Returns ``(roc_auc, pr_auc, n_scored)``; the means are NaN when no target can be scored.
     """
-    from danq.evaluate import per_target_auc
+    from danq.evaluation.evaluate import per_target_auc
 
     roc, pr = per_target_auc(labels, scores)
     scored = ~np.isnan(roc)
@@ -40,9 +40,9 @@ def evaluate_loss_and_auc(
     import torch
     import torch.nn.functional as F
 
-    from danq.data import open_dataset
-    from danq.inference import Predictor
-    from danq.model_info import ModelInfo
+    from danq.formats.dataset import open_dataset
+    from danq.inference.predictor import Predictor
+    from danq.models.info import ModelInfo
 
     # the one inference core, on the forward strand only (validation scores what training sees)
     predictor = Predictor(model=model, info=ModelInfo.for_model(model), device=device,

@@ -1,0 +1,1 @@
+"""Datasets: FASTA encoding, genome + peaks builds, the DeepSEA bundle import."""

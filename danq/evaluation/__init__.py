@@ -1,0 +1,1 @@
+"""Scoring models: per-target AUCs, curves, comparisons."""

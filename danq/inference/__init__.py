@@ -1,0 +1,1 @@
+"""One inference core: every model runs through the Predictor."""

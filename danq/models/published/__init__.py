@@ -1,0 +1,1 @@
+"""Import of the published DeepSEA, Beluga and DanQ weights."""

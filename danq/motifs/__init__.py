@@ -1,0 +1,1 @@
+"""Motifs: first-layer filters, TOMTOM against JASPAR, decoys, logos."""

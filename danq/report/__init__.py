@@ -1,0 +1,1 @@
+"""The workflow report: Markdown and HTML, figures, baselines beside each model."""

@@ -1,0 +1,1 @@
+"""Sequence access: FASTA files and indexed genomes as danq tokens."""

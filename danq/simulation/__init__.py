@@ -1,0 +1,1 @@
+"""The synthetic motif-grammar benchmark: simulation, ground truth, baselines."""

@@ -1,0 +1,1 @@
+"""Variant effects: reading VCF/TSV, scoring, significance, the variant report."""

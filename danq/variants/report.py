@@ -1,0 +1,193 @@
+"""Reading variant-effect results: a top-variants heatmap and, against ground truth, ROC AUCs.
+
+* :func:`read_effects` loads ``variant_effects.h5`` (written by ``danq variant-effect``).
+* :func:`plot_top_variants` draws the variants with the largest ``|score|`` against the targets
+  they move most (a diverging heatmap centred on 0).
+* :func:`truth_auc` asks how well ``max over targets |logit_diff|`` separates variants that hit a
+  planted motif (``destroy``/``create`` in ``danq simulate-variants``' ``truth.tsv``) from neutral
+  ones: scikit-learn's ROC AUC, overall and per class.
+* :func:`variant_report` does both for several models and writes ``truth_auc.tsv``,
+  ``heatmap_<label>.png`` and ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from danq.errors import DanqError
+from danq.io import atomic_path, require_file
+
+PathLike = str | os.PathLike[str]
+
+
+def read_effects(path: PathLike, score: str = "logit_diff") -> dict[str, Any]:
+    """``score`` matrix ``(N, T)``, variant ids/labels and target names from a results HDF5."""
+    import h5py
+
+    p = require_file(path, "variant effects")
+    try:
+        f = h5py.File(p, "r")
+    except OSError as exc:
+        raise DanqError(f"{p}: not a readable HDF5 file ({exc})") from None
+    with f:
+        if f.attrs.get("format") != "danq-variant-effects":
+            raise DanqError(f"{p}: not a `danq variant-effect` results file")
+        key = f"scores/{score}"
+        if key not in f:
+            have = ", ".join(sorted(f["scores"])) if "scores" in f else "none"
+            raise DanqError(f"{p}: has no {score} scores (has {have}); rerun with --scores {score}")
+
+        def strings(name: str) -> list[str]:
+            return [s.decode() if isinstance(s, bytes) else str(s) for s in f[name][:]]
+
+        ids, chrom, pos = strings("variants/id"), strings("variants/chrom"), f["variants/pos"][:]
+        alts = strings("variants/alt")
+        labels = [i if i != "." else f"{c}:{q}{a}" for i, c, q, a in
+                  zip(ids, chrom, pos.tolist(), alts, strict=True)]
+        return {"values": f[key][:], "ids": ids, "labels": labels,
+                "targets": strings("target_names")}
+
+
+def plot_top_variants(path: PathLike, stem: PathLike, *, score: str = "logit_diff",
+                      n_variants: int = 25, n_targets: int = 25, title: str = "") -> list[Path]:
+    """Heatmap of the ``n_variants`` largest-effect variants x their ``n_targets`` top targets.
+
+    Variants are ranked by ``max |score|`` over targets; targets by ``max |score|`` over the chosen
+    variants. Writes ``<stem>.png`` and returns the written paths.
+    """
+    from danq.io.plotting import pyplot, save_figure
+
+    data = read_effects(path, score)
+    values = data["values"]
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(8, 6))
+    if values.size == 0:
+        ax.text(0.5, 0.5, "no variant scored", ha="center", va="center")
+        ax.set_axis_off()
+        return save_figure(fig, stem)
+    strength = np.abs(values)
+    rows = np.argsort(-strength.max(axis=1), kind="stable")[:n_variants]
+    cols = np.argsort(-strength[rows].max(axis=0), kind="stable")[:n_targets]
+    shown = values[np.ix_(rows, cols)]
+    limit = float(np.abs(shown).max()) or 1.0
+    image = ax.imshow(shown, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto",
+                      interpolation="nearest")
+    ax.set_yticks(range(len(rows)), [data["labels"][i] for i in rows], fontsize=6)
+    ax.set_xticks(range(len(cols)), [data["targets"][j] for j in cols], rotation=90, fontsize=6)
+    ax.set_title(title or f"Top variants by |{score}|", fontsize=9)
+    fig.colorbar(image, ax=ax, label=score)
+    fig.tight_layout()
+    return save_figure(fig, stem)
+
+
+def read_truth(path: PathLike) -> dict[str, str]:
+    """``id -> class`` of a ``danq simulate-variants`` truth.tsv."""
+    import pandas as pd
+
+    p = require_file(path, "variant truth table")
+    table = pd.read_csv(p, sep="\t", dtype=str)
+    if not {"id", "class"} <= set(table.columns):
+        raise DanqError(f"{p}: expected columns id and class (a `danq simulate-variants` truth.tsv)")
+    return dict(zip(table["id"], table["class"], strict=True))
+
+
+def truth_auc(path: PathLike, truth: PathLike | Mapping[str, str]) -> dict[str, Any]:
+    """ROC AUC of ``max_t |logit_diff|`` for motif-hitting vs neutral variants (overall, per class).
+
+    ``None`` where a class is missing (an AUC needs both kinds).
+    """
+    from sklearn.metrics import roc_auc_score
+
+    classes = read_truth(truth) if not isinstance(truth, Mapping) else dict(truth)
+    data = read_effects(path, "logit_diff")
+    strength = np.abs(data["values"]).max(axis=1) if data["values"].size else np.zeros(0)
+    kinds = np.array([classes.get(i, "") for i in data["ids"]])
+    known = kinds != ""
+    if not known.any():
+        raise DanqError(f"{path}: no scored variant id is in the truth table")
+    result: dict[str, Any] = {"n_scored": int(known.sum())}
+    neutral = kinds == "neutral"
+    for name, hit in (("auc", (kinds == "destroy") | (kinds == "create")),
+                      ("auc_destroy", kinds == "destroy"), ("auc_create", kinds == "create")):
+        keep = hit | neutral
+        labels = hit[keep]
+        result[name] = (float(roc_auc_score(labels, strength[keep]))
+                        if labels.any() and not labels.all() else None)
+    for kind in ("destroy", "create", "neutral"):
+        result[f"n_{kind}"] = int((kinds == kind).sum())
+        result[f"median_{kind}"] = (float(np.median(strength[kinds == kind]))
+                                    if (kinds == kind).any() else None)
+    return result
+
+
+def variant_report(effects: Mapping[str, PathLike], outdir: PathLike, *,
+                   truth: PathLike | None = None, score: str = "logit_diff") -> dict[str, Any]:
+    """Heatmap per model and, with ``truth``, ``truth_auc.tsv``; ``summary.json`` in ``outdir``."""
+    if not effects:
+        raise DanqError("variant report: give at least one LABEL=variant_effects.h5")
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    summary: dict[str, Any] = {"models": {}}
+    rows = []
+    for label, path in effects.items():
+        figure = plot_top_variants(path, out / f"heatmap_{label}", score=score,
+                                   title=f"{label}: top variants by |{score}|")
+        entry: dict[str, Any] = {"heatmap": [str(p) for p in figure]}
+        if truth is not None:
+            entry.update(truth_auc(path, truth))
+            rows.append((label, entry))
+        summary["models"][label] = entry
+    if truth is not None:
+        columns = ["auc", "auc_destroy", "auc_create", "n_destroy", "n_create", "n_neutral",
+                   "median_destroy", "median_create", "median_neutral"]
+        with atomic_path(out / "truth_auc.tsv") as tmp:
+            lines = ["model\t" + "\t".join(columns)]
+            for label, entry in rows:
+                lines.append(label + "\t" + "\t".join(
+                    "NA" if entry[c] is None else (f"{entry[c]:.4f}" if isinstance(entry[c], float)
+                                                   else str(entry[c])) for c in columns))
+            tmp.write_text("\n".join(lines) + "\n")
+        summary["truth_auc"] = str(out / "truth_auc.tsv")
+    with atomic_path(out / "summary.json") as tmp:
+        tmp.write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def read_summary(path: PathLike) -> dict[str, Any]:
+    """A ``danq variant-report`` summary.json; an unreadable one is a one-line error."""
+    try:
+        summary = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DanqError(f"{path}: not a danq variant-report summary ({error})") from None
+    if not isinstance(summary, dict) or not isinstance(summary.get("models"), dict):
+        raise DanqError(f"{path}: not a danq variant-report summary (no 'models')")
+    return summary
+
+
+def summary_markdown(summary: Mapping[str, Any]) -> list[str]:
+    """Markdown lines for ``danq report``: how well each model's |effect| finds the variants that
+    destroy or create a planted motif (ground truth of the synthetic run)."""
+    lines = ["## Variant effects (danq variant-effect)", ""]
+    models = summary["models"]
+    if not any("auc" in entry for entry in models.values()):
+        return lines + [f"Scored by {', '.join(models)}; no ground truth to measure against.", ""]
+
+    def cell(value: Any) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+
+    lines += ["ROC AUC of each variant's largest |logit_diff| over the targets, separating variants "
+              "that destroy or create a planted motif instance from neutral ones (0.5 = chance, "
+              "1 = perfect).", "",
+              "| model | all | destroy | create | variants (destroy / create / neutral) |",
+              "|---|---:|---:|---:|---|"]
+    for label, entry in models.items():
+        lines.append(f"| {label} | {cell(entry.get('auc'))} | {cell(entry.get('auc_destroy'))} | "
+                     f"{cell(entry.get('auc_create'))} | {entry.get('n_destroy')} / "
+                     f"{entry.get('n_create')} / {entry.get('n_neutral')} |")
+    return lines + [""]

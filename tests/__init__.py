@@ -1,0 +1,1 @@
+"""danq's tests: one folder per package of danq, one file per module."""
