@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from danq.io.atomic import storage_error
+
+if TYPE_CHECKING:
+    import h5py
 
 
 class GuardedFile:
@@ -114,3 +117,65 @@ def close_h5(file: Any, attrs: dict[str, Any] | None = None) -> None:
         guard.raise_error()
 
 
+
+
+class AppendableH5:
+    """Datasets that grow by rows, in one HDF5 file written through the disk-full guard.
+
+    Every row-appending writer in danq (datasets, predictions, variant effects) uses this one:
+    :meth:`add` declares a resizable dataset, :meth:`append` grows named datasets by a batch of
+    rows, :meth:`close` sets the final attributes. A write the storage refuses (full disk)
+    becomes a one-line DanqError, never an HDF5 crash (see :class:`GuardedFile`). Fixed datasets
+    and attributes go through :attr:`file`.
+    """
+
+    file: h5py.File
+    n_rows: dict[str, int]  # rows written per dataset
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.file = create_h5(path)
+        self.n_rows: dict[str, int] = {}
+        self._closed = False
+
+    def add(self, name: str, tail: tuple[int, ...], dtype: Any, *, chunk_rows: int,
+            **create_kwargs: Any) -> None:
+        """A resizable dataset of shape ``(0, *tail)``, maxshape ``(None, *tail)``, chunks
+        ``(chunk_rows, *tail)``.
+
+        HDF5 needs every chunk axis positive: a zero-length axis (no targets) is chunked as 1
+        and left unlimited in maxshape, so the dataset keeps its ``(n, ..., 0, ...)`` shape.
+        """
+        tail = tuple(int(t) for t in tail)
+        with h5_writes(self.file):
+            self.file.create_dataset(
+                name, shape=(0, *tail), maxshape=(None, *(t or None for t in tail)), dtype=dtype,
+                chunks=(max(1, int(chunk_rows)), *(max(1, t) for t in tail)), **create_kwargs,
+            )
+        self.n_rows[name] = 0
+
+    def append(self, rows: Mapping[str, Any]) -> None:
+        """Grow every named dataset by ``len(rows[name])`` rows and write them (a list of str
+        goes to a string dataset as h5py string data)."""
+        import h5py
+        import numpy as np
+
+        with h5_writes(self.file):  # a full disk becomes a one-line error after this block
+            for name, values in rows.items():
+                dataset = self.file[name]
+                if h5py.check_string_dtype(dataset.dtype) is not None:
+                    data = np.asarray(list(values), dtype=object)
+                else:
+                    data = np.asarray(values)
+                lo = self.n_rows[name]
+                hi = lo + len(data)
+                if hi == lo:
+                    continue
+                dataset.resize(hi, axis=0)
+                dataset[lo:hi] = data
+                self.n_rows[name] = hi
+
+    def close(self, attrs: Mapping[str, Any] | None = None) -> None:
+        """Set final ``attrs`` and close the file (once); a refused write is raised after."""
+        if not self._closed:
+            self._closed = True
+            close_h5(self.file, dict(attrs or {}))

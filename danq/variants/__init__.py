@@ -1,1 +1,1 @@
-"""Variant effects: reading VCF/TSV, scoring, significance, the variant report."""
+"""Variant effects: reading VCF/TSV, windows, scores, batches, significance, results, the report."""

@@ -1,6 +1,7 @@
 """Reading variant-effect results: a top-variants heatmap and, against ground truth, ROC AUCs.
 
-* :func:`read_effects` loads ``variant_effects.h5`` (written by ``danq variant-effect``).
+* :func:`danq.variants.results.read_effects` loads ``variant_effects.h5`` (written by
+  ``danq variant-effect``).
 * :func:`plot_top_variants` draws the variants with the largest ``|score|`` against the targets
   they move most (a diverging heatmap centred on 0).
 * :func:`truth_auc` asks how well ``max over targets |logit_diff|`` separates variants that hit a
@@ -22,36 +23,10 @@ import numpy as np
 
 from danq.errors import DanqError
 from danq.io import atomic_path, require_file
+from danq.io.tables import write_json
+from danq.variants.results import read_effects
 
 PathLike = str | os.PathLike[str]
-
-
-def read_effects(path: PathLike, score: str = "logit_diff") -> dict[str, Any]:
-    """``score`` matrix ``(N, T)``, variant ids/labels and target names from a results HDF5."""
-    import h5py
-
-    p = require_file(path, "variant effects")
-    try:
-        f = h5py.File(p, "r")
-    except OSError as exc:
-        raise DanqError(f"{p}: not a readable HDF5 file ({exc})") from None
-    with f:
-        if f.attrs.get("format") != "danq-variant-effects":
-            raise DanqError(f"{p}: not a `danq variant-effect` results file")
-        key = f"scores/{score}"
-        if key not in f:
-            have = ", ".join(sorted(f["scores"])) if "scores" in f else "none"
-            raise DanqError(f"{p}: has no {score} scores (has {have}); rerun with --scores {score}")
-
-        def strings(name: str) -> list[str]:
-            return [s.decode() if isinstance(s, bytes) else str(s) for s in f[name][:]]
-
-        ids, chrom, pos = strings("variants/id"), strings("variants/chrom"), f["variants/pos"][:]
-        alts = strings("variants/alt")
-        labels = [i if i != "." else f"{c}:{q}{a}" for i, c, q, a in
-                  zip(ids, chrom, pos.tolist(), alts, strict=True)]
-        return {"values": f[key][:], "ids": ids, "labels": labels,
-                "targets": strings("target_names")}
 
 
 def plot_top_variants(path: PathLike, stem: PathLike, *, score: str = "logit_diff",
@@ -154,8 +129,7 @@ def variant_report(effects: Mapping[str, PathLike], outdir: PathLike, *,
                                                    else str(entry[c])) for c in columns))
             tmp.write_text("\n".join(lines) + "\n")
         summary["truth_auc"] = str(out / "truth_auc.tsv")
-    with atomic_path(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2) + "\n")
+    write_json(summary, out / "summary.json")
     return summary
 
 
