@@ -25,7 +25,6 @@ Outputs (one folder): ``genome.fa`` (+ ``.fai`` on first use), ``variants.vcf`` 
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +34,8 @@ import numpy as np
 
 from danq.encoders import COMPLEMENT_TOKEN, reverse_complement_tokens
 from danq.errors import DanqError
-from danq.io import atomic_path, require_file
+from danq.io import atomic_path
+from danq.simulation.truth import BackgroundModel, read_truth_motifs
 
 CLASSES = ("destroy", "create", "neutral")
 TRUTH_COLUMNS = ("id", "chrom", "pos", "ref", "alt", "class", "motif_id", "motif_name", "strand",
@@ -58,39 +58,33 @@ class PlantedMotif:
         return int(np.argmax(self.probabilities.max(axis=1)))
 
 
-def load_truth_motifs(truth_path: str | os.PathLike[str]) -> tuple[list[PlantedMotif], dict]:
+def load_truth_motifs(
+    truth_path: str | os.PathLike[str],
+) -> tuple[list[PlantedMotif], BackgroundModel]:
     """The motifs some target uses (with those targets), and the background model, of truth.json."""
-    path = require_file(truth_path, "simulation truth")
-    try:
-        truth = json.loads(path.read_text())
-        motifs = {m["id"]: m for m in truth["motifs"]}
-        targets = truth["targets"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise DanqError(f"{path}: not a `danq simulate` truth.json ({exc})") from None
+    motifs, background = read_truth_motifs(truth_path)
     planted = []
-    for matrix_id, motif in motifs.items():
-        users = [t for t in targets if matrix_id in t.get("motifs", [])]
-        if not users:
+    for motif in motifs:
+        if not motif.targets:
             continue
-        counts = np.asarray(motif["pfm"], dtype=np.float64).T  # (W, 4)
-        if counts.ndim != 2 or counts.shape[1] != 4 or (counts.sum(axis=1) <= 0).any():
-            raise DanqError(f"{path}: motif {matrix_id} has no valid PFM (4 rows A, C, G, T)")
+        if motif.pfm is None:
+            raise DanqError(f"{truth_path}: motif {motif.matrix_id} has no valid PFM "
+                            "(4 rows A, C, G, T)")
+        counts = motif.pfm.T  # (W, 4)
         planted.append(PlantedMotif(
-            matrix_id=matrix_id, name=str(motif.get("name", matrix_id)),
+            matrix_id=motif.matrix_id, name=motif.name or motif.matrix_id,
             probabilities=counts / counts.sum(axis=1, keepdims=True),
-            targets=tuple(t["name"] for t in users),
-            categories=tuple(t.get("category", "") for t in users),
+            targets=motif.targets, categories=motif.categories,
         ))
     if not planted:
-        raise DanqError(f"{path}: no target uses any of the motifs; nothing to plant")
-    return planted, truth.get("background") or {"model": "iid", "gc_content": 0.41}
+        raise DanqError(f"{truth_path}: no target uses any of the motifs; nothing to plant")
+    return planted, background
 
 
-def sample_background(n: int, background: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+def sample_background(n: int, background: BackgroundModel, rng: np.random.Generator) -> np.ndarray:
     """``n`` background tokens from truth.json's model (first-order Markov, else i.i.d. by GC)."""
-    if background.get("model") == "markov1":
-        initial = np.asarray(background["initial"], dtype=np.float64)
-        transitions = np.asarray(background["transitions"], dtype=np.float64)
+    if background.initial is not None and background.transitions is not None:
+        initial, transitions = background.initial, background.transitions
         cumulative = np.cumsum(transitions / transitions.sum(axis=1, keepdims=True), axis=1)
         draws = rng.random(n)
         out = np.empty(n, dtype=np.uint8)
@@ -99,7 +93,7 @@ def sample_background(n: int, background: dict[str, Any], rng: np.random.Generat
             out[i] = state
             state = min(int(np.searchsorted(cumulative[state], draws[i], side="right")), 3)
         return out
-    gc = float(background.get("gc_content", 0.41))
+    gc = background.gc_content
     return rng.choice(4, size=n, p=[(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2]).astype(np.uint8)
 
 
