@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from danq.encoders import fit_tokens
 from danq.errors import DanqError
-from danq.formats.dataset import DatasetWriter, default_chunk_rows
+from danq.formats.dataset_writer import DatasetWriter, default_chunk_rows
 from danq.io import require_file, utf8_text
 from danq.runtime import resolve_progress
 from danq.sequence.fasta import read_fasta_tokens

@@ -1,13 +1,7 @@
-"""`danq import-deepsea`: small synthetic bundles in the exact DeepSEA layout.
-
-train.mat is written like MATLAB v7.3 (HDF5 with a 512-byte MATLAB user block; h5py axes (L, 4, N) and
-(T, N)); valid.mat and test.mat are MATLAB v5 written by scipy.io.savemat, test.mat compressed. Sequences
-are random strings with a few N, one-hot encoded in the bundle's A,G,C,T order by danq.encoders.
-"""
+"""`danq import-deepsea` (danq.datasets.deepsea.importer) on small synthetic bundles in the exact DeepSEA layout."""
 
 from __future__ import annotations
 
-import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -19,74 +13,12 @@ import scipy.io
 from click.testing import CliRunner
 
 from danq.cli import cli
-from danq.datasets.deepsea import (
-    ColumnFile,
-    V5Source,
-    category_from_name,
-    import_deepsea,
-    list_v5_variables,
-    onehot_block_to_tokens,
-    unique_names,
-)
-from danq.encoders import one_hot, reverse_complement, to_tokens
+from danq.datasets.deepsea.importer import import_deepsea
+from danq.encoders import one_hot, to_tokens
 from danq.errors import DanqError
-from danq.formats.dataset import ChunkedBatches, open_dataset
-
-LENGTH = 50
-WINDOWS = {"train": 40, "valid": 6, "test": 9}
-
-
-def random_windows(rng: np.random.Generator, n: int, length: int = LENGTH) -> list[str]:
-    seqs = []
-    for _ in range(n):
-        s = rng.choice(list("ACGT"), size=length)
-        s[rng.random(length) < 0.03] = "N"
-        seqs.append("".join(s))
-    return seqs
-
-
-def bundle_arrays(
-    seqs: list[str], n_targets: int, rng: np.random.Generator, dtype=np.uint8
-) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Forward windows then their reverse complements: (all sequences, one-hot AGCT (N,4,L), labels)."""
-    everything = seqs + [reverse_complement(s) for s in seqs]
-    x = np.stack([one_hot(s, alphabet="AGCT", dtype=dtype) for s in everything])
-    forward_labels = (rng.random((len(seqs), n_targets)) < 0.1).astype(dtype)
-    return everything, x, np.concatenate([forward_labels, forward_labels])
-
-
-def write_v73(path: Path, split: str, x: np.ndarray, y: np.ndarray, chunk: int = 4) -> None:
-    """Write like MATLAB -v7.3: HDF5 after a 512-byte MATLAB header, axes reversed."""
-    with h5py.File(path, "w", userblock_size=512) as f:
-        f.create_dataset(f"{split}xdata", data=x.transpose(2, 1, 0), chunks=(x.shape[2], 4, chunk),
-                         compression="gzip")
-        f.create_dataset(f"{split}data", data=y.T, chunks=(y.shape[1], chunk), compression="gzip")
-        f[f"{split}xdata"].attrs["MATLAB_class"] = np.bytes_("uint8")
-    text = b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created by danq tests HDF5 schema 1.00 ."
-    with open(path, "r+b") as handle:
-        handle.write(text.ljust(116) + bytes(8) + struct.pack("<H", 0x0200) + b"IM")
-
-
-def write_v5(path: Path, split: str, x: np.ndarray, y: np.ndarray, compress: bool) -> None:
-    scipy.io.savemat(path, {f"{split}xdata": x, f"{split}data": y}, do_compression=compress)
-
-
-def make_bundle(
-    folder: Path, n_targets: int = 919, seed: int = 0, test_dtype=np.float64
-) -> dict[str, tuple[list[str], np.ndarray]]:
-    """train.mat (v7.3), valid.mat (v5), test.mat (v5 compressed, float64); returns (seqs, labels)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    truth = {}
-    for split, n in WINDOWS.items():
-        dtype = test_dtype if split == "test" else np.uint8
-        seqs, x, y = bundle_arrays(random_windows(rng, n), n_targets, rng, dtype)
-        if split == "train":
-            write_v73(folder / "train.mat", split, x, y)
-        else:
-            write_v5(folder / f"{split}.mat", split, x, y, compress=split == "test")
-        truth[split] = (seqs, y.astype(np.uint8))
-    return truth
+from danq.formats.dataset import open_dataset
+from danq.training.batches import ChunkedBatches
+from tests.datasets.deepsea.helpers import LENGTH, WINDOWS, make_bundle, write_v5
 
 
 @pytest.fixture(scope="module")
@@ -95,11 +27,13 @@ def bundle(tmp_path_factory) -> tuple[Path, dict]:
     return folder, make_bundle(folder)
 
 
+
 @pytest.fixture(scope="module")
 def imported(bundle, tmp_path_factory) -> tuple[Path, list[dict]]:
     folder, _ = bundle
     out = tmp_path_factory.mktemp("out")
     return out, import_deepsea(folder, out, progress=False)
+
 
 
 def test_sequences_labels_pairs_round_trip(bundle, imported):
@@ -121,6 +55,7 @@ def test_sequences_labels_pairs_round_trip(bundle, imported):
     assert all(s["pair_mismatches"] == 0 for s in summaries)
 
 
+
 def test_targets_default_names_and_deepsea_categories(imported):
     out, _ = imported
     with open_dataset(out / "valid.h5") as ds:
@@ -129,6 +64,7 @@ def test_targets_default_names_and_deepsea_categories(imported):
         cats = ds.target_categories
         assert cats[:125] == ["DNase"] * 125 and cats[125:815] == ["TF"] * 690
         assert cats[815:] == ["histone"] * 104
+
 
 
 def test_block_size_does_not_change_the_result(bundle, imported, tmp_path):
@@ -142,6 +78,7 @@ def test_block_size_does_not_change_the_result(bundle, imported, tmp_path):
             assert a.names(0, len(a)) == b.names(0, len(b))
 
 
+
 def test_training_loader_reads_imported_train(imported):
     out, _ = imported
     loader = ChunkedBatches(out / "train.h5", batch_size=16, seed=3)
@@ -151,57 +88,6 @@ def test_training_loader_reads_imported_train(imported):
         seen += x.shape[0]
     assert seen == 2 * WINDOWS["train"]
 
-
-@pytest.mark.parametrize("compress", [False, True])
-def test_v5_reader_matches_scipy(tmp_path, compress):
-    rng = np.random.default_rng(5)
-    arrays = {
-        "a": rng.integers(0, 2, (37, 4, 11)).astype(np.uint8),
-        "b": rng.random((37, 5)),
-        "scalar": np.array([[3.0]]),
-        "flags": rng.random((6, 7)) > 0.5,
-        "i16": rng.integers(-5, 5, (9, 3)).astype(np.int16),
-    }
-    path = tmp_path / "v.mat"
-    scipy.io.savemat(path, arrays, do_compression=compress)
-    _, variables = list_v5_variables(path)
-    assert set(variables) == set(arrays)
-    assert variables["a"].shape == (37, 4, 11) and variables["flags"].mclass == "logical"
-    assert all(v.compressed == compress for v in variables.values())
-    if not compress:
-        reference = scipy.io.loadmat(path)
-        for name in ("a", "b", "flags", "i16"):
-            var = variables[name]
-            n = var.shape[0]
-            columns = ColumnFile(path, var.data_offset, n, int(np.prod(var.shape[1:])), var.dtype)
-            expected = reference[name].reshape(n, -1, order="F")[3 : n - 1].T
-            np.testing.assert_array_equal(columns.read(3, n - 1), expected)
-            columns.close()
-
-
-@pytest.mark.parametrize("compress", [False, True])
-@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.bool_])
-def test_v5_source_tokens_any_dtype(tmp_path, compress, dtype):
-    rng = np.random.default_rng(7)
-    seqs, x, y = bundle_arrays(random_windows(rng, 5, length=13), 3, rng, dtype)
-    write_v5(tmp_path / "valid.mat", "valid", x, y, compress)
-    source = V5Source(tmp_path / "valid.mat", "validxdata", "validdata")
-    source.prepare(tmp_path, show=False)
-    np.testing.assert_array_equal(source.tokens(2, 9), np.stack([to_tokens(s) for s in seqs[2:9]]))
-    np.testing.assert_array_equal(source.labels(0, 10), y.astype(np.uint8))
-    source.close()
-
-
-def test_onehot_conversion_rules():
-    # columns in A,G,C,T order: A, G, C, T, all-zero, tie, soft 0.25 everywhere, soft argmax C
-    cols = np.array([
-        [1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0, 0, 0, 0], [1, 1, 0, 0],
-        [0.25, 0.25, 0.25, 0.25], [0.1, 0.2, 0.6, 0.1],
-    ])
-    block = cols.T[None, :, :]  # (L=1, 4, B=8)
-    assert onehot_block_to_tokens(block).tolist() == [[0, 2, 1, 3, 4, 4, 4, 1]]
-    as_bytes = cols[:6].T[None].astype(np.uint8)
-    assert onehot_block_to_tokens(as_bytes).tolist() == [[0, 2, 1, 3, 4, 4]]
 
 
 def test_names_file_duplicates_and_count(bundle, tmp_path):
@@ -220,6 +106,7 @@ def test_names_file_duplicates_and_count(bundle, tmp_path):
         import_deepsea(folder, tmp_path / "out2", names=names_file, splits=["valid"])
 
 
+
 def test_other_target_counts(tmp_path):
     folder = tmp_path / "bundle"
     make_bundle(folder, n_targets=4)
@@ -233,8 +120,7 @@ def test_other_target_counts(tmp_path):
     import_deepsea(folder, tmp_path / "b", names=names, splits=["valid"], progress=False)
     with open_dataset(tmp_path / "b" / "valid.h5") as ds:
         assert ds.target_categories == ["DNase", "TF", "histone", "histone"]
-    assert category_from_name("GM12878|H4K20me1|None") == "histone"
-    assert unique_names(["a", "a", "a#2"]) == ["a", "a#3", "a#2"]
+
 
 
 def test_second_half_mismatch_outside_the_sample_is_reported(tmp_path):
@@ -250,12 +136,11 @@ def test_second_half_mismatch_outside_the_sample_is_reported(tmp_path):
     assert len(warned) == 1 and "1 of 40 second-half samples" in warned[0] and "sample 42" in warned[0]
 
 
-# --- failures: every bad input is one clear DanqError naming the file -------------------------------
-
 
 def _truncate(path: Path, keep: float) -> None:
     data = path.read_bytes()
     path.write_bytes(data[: int(len(data) * keep)])
+
 
 
 def _garble(path: Path, where: float) -> None:
@@ -265,10 +150,12 @@ def _garble(path: Path, where: float) -> None:
     path.write_bytes(bytes(data))
 
 
+
 def _rewrite_valid(folder: Path, change) -> None:
     data = scipy.io.loadmat(folder / "valid.mat")
     x, y = change(data["validxdata"], data["validdata"])
     write_v5(folder / "valid.mat", "valid", x, y, compress=False)
+
 
 
 def _rename_variable(folder: Path) -> None:
@@ -276,11 +163,13 @@ def _rename_variable(folder: Path) -> None:
     scipy.io.savemat(folder / "valid.mat", {"validx": data["validxdata"], "validdata": data["validdata"]})
 
 
+
 def _swap_halves_order(x, y):
     half = x.shape[0] // 2
     x = x.copy()
     x[half:] = x[half:][::-1]  # reverse complements present but in the wrong order
     return x, y
+
 
 
 CORRUPTIONS = {
@@ -308,6 +197,7 @@ CORRUPTIONS = {
 }
 
 
+
 @pytest.mark.parametrize("case", list(CORRUPTIONS))
 def test_bad_bundles_fail_clearly(bundle, tmp_path, case):
     source_folder, _ = bundle
@@ -324,12 +214,11 @@ def test_bad_bundles_fail_clearly(bundle, tmp_path, case):
     assert not (tmp_path / "out" / f"{bad_split}.h5").exists()
 
 
+
 def test_missing_folder(tmp_path):
     with pytest.raises(DanqError, match="bundle folder does not exist"):
         import_deepsea(tmp_path / "nowhere", tmp_path / "out")
 
-
-# --- CLI --------------------------------------------------------------------------------------------
 
 
 def test_cli_imports_and_summarises(bundle, tmp_path):
@@ -342,6 +231,7 @@ def test_cli_imports_and_summarises(bundle, tmp_path):
     assert {p.name for p in tmp_path.glob("*.h5")} == {"train.h5", "valid.h5", "test.h5"}
 
 
+
 def test_cli_bad_input_is_one_line_error(tmp_path):
     (tmp_path / "train.mat").write_text("not a mat file")
     proc = subprocess.run(
@@ -352,3 +242,4 @@ def test_cli_bad_input_is_one_line_error(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("danq: error: ")
     assert "train.mat: not a MATLAB file" in lines[0]
+
