@@ -114,6 +114,29 @@ def one_hot(seq: str, alphabet: str = ACGT, dtype: Any = np.float32) -> np.ndarr
 
     Lower case equals upper case; ``N`` and other IUPAC ambiguity codes give an all-zero column; any other
     character raises ``ValueError`` naming the character and its position.
+
+    Parameters
+    ----------
+    seq
+        A DNA sequence.
+    alphabet
+        The order of the four rows (``"ACGT"``, danq's; ``"AGCT"`` is the DeepSEA bundle's).
+    dtype
+        The array's dtype.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(4, len(seq))``; :func:`one_hot_batch` encodes many equal-length sequences at once.
+
+    Examples
+    --------
+    >>> import danq
+    >>> danq.one_hot("ACgtN")
+    array([[1., 0., 0., 0., 0.],
+           [0., 1., 0., 0., 0.],
+           [0., 0., 1., 0., 0.],
+           [0., 0., 0., 1., 0.]], dtype=float32)
     """
     return tokens_to_one_hot(to_tokens(seq), alphabet, dtype)
 
@@ -178,6 +201,25 @@ def reverse_complement(x: Any) -> Any:
 
     Arrays must be in ACGT (or any complement-symmetric) order, where complementing is reversing the
     channel axis. numpy arrays and torch tensors are both accepted; the input is not modified.
+
+    Parameters
+    ----------
+    x
+        A sequence (IUPAC codes are complemented too, case is kept), or a one-hot array or batch.
+
+    Returns
+    -------
+    str, numpy.ndarray or torch.Tensor
+        The same kind and shape as ``x``.
+
+    Examples
+    --------
+    >>> import danq
+    >>> danq.reverse_complement("AACGTn")
+    'nACGTT'
+    >>> x = danq.one_hot("AAC")
+    >>> bool((danq.reverse_complement(x) == danq.one_hot("GTT")).all())
+    True
     """
     if isinstance(x, str):
         return x.translate(_COMPLEMENT)[::-1]
@@ -203,32 +245,40 @@ def reorder(onehot: Any, from_alphabet: str, to_alphabet: str) -> Any:
     return np.ascontiguousarray(np.asarray(onehot)[..., index, :])
 
 
-def fit_length(seq: str, length: int) -> str:
-    """Centre-crop a longer sequence or pad a shorter one with ``N`` on both sides to ``length``.
+def fit_margins(n: int, length: int) -> tuple[int, int]:
+    """The one centre-crop / pad rule: how many positions ``n`` loses or gains on each side to be ``length``.
 
-    With an odd difference the extra base is cropped from (or padded on) the right.
+    Returns ``(left, right)``: for ``n > length`` the positions cropped from each end, for ``n < length``
+    the N positions padded on each end (``(0, 0)`` when they are equal). With an odd difference the extra
+    position is cropped from (or padded on) the right.
     """
     if length <= 0:
         raise ValueError(f"length must be positive, got {length}")
+    difference = abs(n - length)
+    return difference // 2, difference - difference // 2
+
+
+def fit_length(seq: str, length: int) -> str:
+    """Centre-crop a longer sequence or pad a shorter one with ``N`` on both sides to ``length``.
+
+    With an odd difference the extra base is cropped from (or padded on) the right
+    (:func:`fit_margins`).
+    """
     n = len(seq)
+    left, right = fit_margins(n, length)
     if n > length:
-        start = (n - length) // 2
-        return seq[start : start + length]
-    left = (length - n) // 2
-    return "N" * left + seq + "N" * (length - n - left)
+        return seq[left : n - right]
+    return "N" * left + seq + "N" * right
 
 
 def fit_tokens(tokens: np.ndarray, length: int) -> np.ndarray:
     """:func:`fit_length` for a token array: centre-crop, or pad with the N token on both sides."""
-    if length <= 0:
-        raise ValueError(f"length must be positive, got {length}")
     n = tokens.shape[-1]
+    left, right = fit_margins(n, length)
     if n > length:
-        start = (n - length) // 2
-        return tokens[..., start : start + length]
+        return tokens[..., left : n - right]
     if n == length:
         return tokens
-    left = (length - n) // 2
     out = np.full(tokens.shape[:-1] + (length,), N_TOKEN, dtype=np.uint8)
     out[..., left : left + n] = tokens
     return out
@@ -237,15 +287,12 @@ def fit_tokens(tokens: np.ndarray, length: int) -> np.ndarray:
 def fit_one_hot(x: Any, length: int) -> Any:
     """:func:`fit_length` for one-hot arrays ``(..., 4, L)`` (numpy or torch): centre-crop, or pad
     with all-zero (N) columns on both sides."""
-    if length <= 0:
-        raise ValueError(f"length must be positive, got {length}")
     n = x.shape[-1]
+    left, right = fit_margins(n, length)
     if n > length:
-        start = (n - length) // 2
-        return x[..., start : start + length]
+        return x[..., left : n - right]
     if n == length:
         return x
-    left = (length - n) // 2
     shape = (*x.shape[:-1], length)
     out = x.new_zeros(shape) if hasattr(x, "new_zeros") else np.zeros(shape, dtype=x.dtype)
     out[..., left : left + n] = x

@@ -108,6 +108,28 @@ def test_fit_length(seq, length, expected):
     assert E.from_tokens(E.fit_tokens(E.to_tokens(seq), length)) == expected
 
 
+@pytest.mark.parametrize(
+    "n, length, margins",
+    [(6, 4, (1, 1)), (5, 4, (0, 1)), (2, 6, (2, 2)), (3, 6, (1, 2)), (2, 2, (0, 0)), (0, 3, (1, 2))],
+)
+def test_fit_margins_put_an_odd_extra_on_the_right(n, length, margins):
+    assert E.fit_margins(n, length) == margins
+
+
+@pytest.mark.parametrize("fit", [E.fit_length, E.fit_tokens, E.fit_one_hot])
+def test_fit_rejects_a_length_below_one(fit):
+    value = {E.fit_length: "ACGT", E.fit_tokens: E.to_tokens("ACGT"), E.fit_one_hot: E.one_hot("ACGT")}[fit]
+    with pytest.raises(ValueError, match="length must be positive"):
+        fit(value, 0)
+
+
+@given(dna, st.integers(min_value=1, max_value=60))
+def test_fit_one_hot_and_tokens_follow_fit_length(seq, length):
+    expected = E.fit_length(seq, length)
+    np.testing.assert_array_equal(E.fit_one_hot(E.one_hot(seq), length), E.one_hot(expected))
+    assert E.from_tokens(E.fit_tokens(E.to_tokens(seq), length)) == expected
+
+
 @given(dna)
 def test_decode_inverts_one_hot(seq):
     assert E.decode(E.one_hot(seq)) == seq

@@ -1,4 +1,4 @@
-"""The danq dataset: one HDF5 file per split, and the chunked, shuffling loader that trains from it.
+"""The danq dataset: one HDF5 file per split, its reader and its validation.
 
 File layout (``format = "danq-dataset"``, ``format_version = 1``)::
 
@@ -15,14 +15,15 @@ File layout (``format = "danq-dataset"``, ``format_version = 1``)::
 
 Tokens take one byte per base (a quarter of a float one-hot's size is not needed: gzip packs them to about
 two bits); one-hot floats are made per batch, so memory never grows with N.
+
+The writer is :mod:`danq.formats.dataset_writer`; ``danq train`` streams shuffled batches with
+:mod:`danq.training.batches`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,240 +32,9 @@ import numpy as np
 
 from danq.encoders import ACGT, tokens_to_one_hot
 from danq.errors import DanqError
-from danq.io import atomic_path, close_h5, create_h5, h5_writes
 
 FORMAT = "danq-dataset"
 FORMAT_VERSION = 1
-TARGET_BYTES_PER_CHUNK = 1 << 20  # ~1 MiB of tokens per HDF5 chunk
-
-
-def default_chunk_rows(sequence_length: int) -> int:
-    """Rows per HDF5 chunk: about 1 MiB of tokens, at least 1."""
-    return max(1, TARGET_BYTES_PER_CHUNK // max(1, sequence_length))
-
-
-COMPRESSIONS = ("gzip", "lzf", "none")
-
-
-def compression_options(name: str) -> dict[str, Any]:
-    """h5py dataset keywords for a compression name (see :data:`COMPRESSIONS`)."""
-    if name == "gzip":
-        return {"compression": "gzip", "compression_opts": 1}
-    if name == "lzf":
-        return {"compression": "lzf"}
-    if name == "none":
-        return {}
-    raise DanqError(f"unknown compression {name!r}; expected one of {', '.join(COMPRESSIONS)}")
-
-
-def _strings(values: Sequence[str]) -> np.ndarray:
-    return np.asarray([str(v) for v in values], dtype=object)
-
-
-class DatasetWriter:
-    """Write a danq dataset row block by row block; the file appears only when the writer closes cleanly.
-
-    Parameters
-    ----------
-    path
-        Output ``.h5`` path (written under a temporary name, renamed on success).
-    sequence_length
-        Length ``L`` of every sequence.
-    target_names
-        Names of the ``T`` targets (empty for an unlabelled prediction set).
-    target_categories
-        Optional category per target (e.g. DNase / TF / histone).
-    source
-        Free text recorded in the metadata (where the data came from).
-    has_labels
-        False for a FASTA without labels.
-    with_pairs
-        Store ``strand`` and ``pair_index`` per sample (reverse-complement pairs).
-    chunk_rows
-        Rows per HDF5 chunk; defaults to about 1 MiB of tokens.
-    with_coordinates
-        Store each sample's genomic window (``chrom``, ``start``, ``end``; 0-based, half-open).
-    compression
-        ``gzip`` (level 1: as small as higher levels on DNA tokens, and faster), ``lzf`` or ``none``.
-    """
-
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        sequence_length: int,
-        target_names: Sequence[str],
-        target_categories: Sequence[str] | None = None,
-        *,
-        source: str = "",
-        has_labels: bool = True,
-        with_pairs: bool = False,
-        chunk_rows: int | None = None,
-        compression: str = "gzip",
-        with_coordinates: bool = False,
-    ) -> None:
-        if sequence_length <= 0:
-            raise DanqError(f"{path}: sequence length must be positive")
-        self.path = Path(path)
-        self.sequence_length = int(sequence_length)
-        self.target_names = [str(t) for t in target_names]
-        n_targets = len(self.target_names)
-        if len(set(self.target_names)) != n_targets:
-            raise DanqError(f"{path}: target names are not unique")
-        categories = list(target_categories) if target_categories is not None else [""] * n_targets
-        if len(categories) != n_targets:
-            raise DanqError(f"{path}: {len(categories)} categories for {n_targets} targets")
-        self.has_labels = has_labels
-        self.with_pairs = with_pairs
-        self.with_coordinates = with_coordinates
-        self.chunk_rows = int(chunk_rows or default_chunk_rows(self.sequence_length))
-        self._context = atomic_path(self.path)
-        tmp = self._context.__enter__()
-        try:
-            self._file = create_h5(tmp)
-            with h5_writes(self._file):
-                self._create(source, categories, compression)
-                self._datasets = {name: self._file[name] for name in self._file}
-        except BaseException as error:
-            if getattr(self, "_file", None) is not None:
-                with contextlib.suppress(DanqError, OSError):
-                    close_h5(self._file)
-            self._file = None  # type: ignore[assignment]
-            self._context.__exit__(type(error), error, error.__traceback__)
-            raise
-        self.n_rows = 0
-
-    def _create(self, source: str, categories: list[str], compression: str) -> None:
-        f = self._file
-        n_targets = len(self.target_names)
-        has_labels, with_pairs = self.has_labels, self.with_pairs
-        f.attrs.update(
-            format=FORMAT,
-            format_version=FORMAT_VERSION,
-            alphabet=ACGT,
-            sequence_length=self.sequence_length,
-            n_targets=n_targets,
-            source=source,
-            has_labels=has_labels,
-        )
-        strings = h5py.string_dtype()
-        f.create_dataset("target_names", data=_strings(self.target_names), dtype=strings)
-        f.create_dataset("target_categories", data=_strings(categories), dtype=strings)
-        rows = self.chunk_rows
-        compress = compression_options(compression)
-        f.create_dataset(
-            "sequences", shape=(0, self.sequence_length), maxshape=(None, self.sequence_length),
-            dtype=np.uint8, chunks=(rows, self.sequence_length), **compress,
-        )
-        if has_labels:
-            f.create_dataset(
-                "labels", shape=(0, n_targets), maxshape=(None, n_targets), dtype=np.uint8,
-                chunks=(rows, max(1, n_targets)), **compress,
-            )
-        f.create_dataset("names", shape=(0,), maxshape=(None,), dtype=strings, chunks=(rows,))
-        if with_pairs:
-            f.create_dataset("strand", shape=(0,), maxshape=(None,), dtype=np.int8, chunks=(rows,))
-            f.create_dataset(
-                "pair_index", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(rows,)
-            )
-        if self.with_coordinates:
-            f.create_dataset("chrom", shape=(0,), maxshape=(None,), dtype=strings, chunks=(rows,))
-            for column in ("start", "end"):
-                f.create_dataset(
-                    column, shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(rows,)
-                )
-        self.n_rows = 0
-
-    def append(
-        self,
-        tokens: np.ndarray,
-        labels: np.ndarray | None,
-        names: Sequence[str],
-        strand: np.ndarray | None = None,
-        pair_index: np.ndarray | None = None,
-        coordinates: tuple[Sequence[str], np.ndarray, np.ndarray] | None = None,
-    ) -> None:
-        """Append a block of ``B`` rows: tokens ``(B, L)`` uint8, labels ``(B, T)`` uint8, names.
-
-        ``coordinates`` is ``(chroms, starts, ends)`` for a writer made ``with_coordinates``.
-        """
-        tokens = np.asarray(tokens, dtype=np.uint8)
-        b = tokens.shape[0]
-        if tokens.ndim != 2 or tokens.shape[1] != self.sequence_length:
-            raise DanqError(
-                f"{self.path}: sequences of length {tokens.shape[-1]} in a dataset of length "
-                f"{self.sequence_length}"
-            )
-        if len(names) != b:
-            raise DanqError(f"{self.path}: {len(names)} names for {b} sequences")
-        with h5_writes(self._file):
-            self._append(tokens, labels, names, strand, pair_index, coordinates)
-
-    def _append(
-        self,
-        tokens: np.ndarray,
-        labels: np.ndarray | None,
-        names: Sequence[str],
-        strand: np.ndarray | None,
-        pair_index: np.ndarray | None,
-        coordinates: tuple[Sequence[str], np.ndarray, np.ndarray] | None,
-    ) -> None:
-        b = tokens.shape[0]
-        lo, hi = self.n_rows, self.n_rows + b
-        f = self._datasets
-        f["sequences"].resize(hi, axis=0)
-        f["sequences"][lo:hi] = tokens
-        if self.has_labels:
-            if labels is None:
-                raise DanqError(f"{self.path}: labels missing for a labelled dataset")
-            labels = np.asarray(labels, dtype=np.uint8)
-            if labels.shape != (b, len(self.target_names)):
-                raise DanqError(
-                    f"{self.path}: labels of shape {labels.shape}, expected {(b, len(self.target_names))}"
-                )
-            f["labels"].resize(hi, axis=0)
-            f["labels"][lo:hi] = labels
-        f["names"].resize(hi, axis=0)
-        f["names"][lo:hi] = _strings(names)
-        if self.with_pairs:
-            if strand is None or pair_index is None:
-                raise DanqError(f"{self.path}: strand and pair_index are required for paired data")
-            f["strand"].resize(hi, axis=0)
-            f["strand"][lo:hi] = np.asarray(strand, dtype=np.int8)
-            f["pair_index"].resize(hi, axis=0)
-            f["pair_index"][lo:hi] = np.asarray(pair_index, dtype=np.int64)
-        if self.with_coordinates:
-            if coordinates is None:
-                raise DanqError(f"{self.path}: coordinates are required for this dataset")
-            chroms, starts, ends = coordinates
-            for column, values in (("chrom", _strings(chroms)), ("start", starts), ("end", ends)):
-                f[column].resize(hi, axis=0)
-                f[column][lo:hi] = values
-        self.n_rows = hi
-
-    def close(self, ok: bool = True) -> None:
-        """Finish the file; with ``ok=False`` (an error happened) discard it."""
-        if self._file is None:
-            return
-        file, self._file = self._file, None
-        try:
-            self._datasets = {}
-            close_h5(file, {"n_samples": self.n_rows})
-        except BaseException as error:
-            self._context.__exit__(type(error), error, error.__traceback__)
-            raise
-        if ok:
-            self._context.__exit__(None, None, None)
-        else:
-            err = RuntimeError("discarded")
-            self._context.__exit__(type(err), err, None)
-
-    def __enter__(self) -> DatasetWriter:
-        return self
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        self.close(ok=exc_type is None)
-
-
 MAX_TOKEN = 4  # A,C,G,T = 0..3, N = 4
 #: datasets up to this many bytes of tokens + labels have every value checked when opened;
 #: larger ones are checked block by block as they are read (a full scan would cost minutes)
@@ -466,128 +236,49 @@ class DanqDataset:
 
 
 def open_dataset(path: str | os.PathLike[str]) -> DanqDataset:
-    """Open a danq dataset read-only (see :class:`DanqDataset`)."""
-    return DanqDataset(path)
+    """Open a danq dataset read-only.
 
+    The file is checked first (:func:`validate_dataset`): a malformed one is a one-line error, not a
+    failure half-way through a stage. Rows are read only when asked for.
 
-def _rank_shares(chunks: list[tuple[int, int]], world_size: int) -> list[list[tuple[int, int]]]:
-    return [chunks[r::world_size] for r in range(world_size)]
+    Parameters
+    ----------
+    path
+        A dataset written by ``danq encode``, ``danq build-dataset`` or ``danq import-deepsea``.
 
+    Returns
+    -------
+    DanqDataset
+        ``len(ds)`` samples; ``ds[i]`` is ``(one-hot (4, L) float32, labels (T,) uint8)``,
+        ``ds.tokens(a, b)`` the ``(B, L)`` uint8 tokens, ``ds.names(a, b)`` the record names. Use it as a
+        context manager (or call ``close()``).
 
-try:  # torch is a dependency, but keep `danq.formats.dataset` importable for tools that only read files
-    from torch.utils.data import IterableDataset as _IterableBase
-except ImportError:  # pragma: no cover
-    _IterableBase = object  # type: ignore[assignment,misc]
+    Raises
+    ------
+    DanqError
+        A missing or unreadable file, or one that is not a well-formed danq dataset.
 
-
-class ChunkedBatches(_IterableBase):  # type: ignore[misc,valid-type]
-    """Shuffled training batches streamed from a danq dataset, chunk by chunk.
-
-    Each epoch permutes the order of the HDF5 chunks, reads ``buffer_chunks`` chunks at a time, permutes
-    the rows inside that buffer and emits batches; leftover rows carry over so every batch but the last is
-    full. Every sample is visited exactly once per epoch and memory is bounded by the buffer, whatever N.
-
-    With ``world_size > 1`` (DistributedDataParallel) each rank reads its own share of the chunks and
-    all ranks stop after the same number of samples (the smallest share), so no rank waits forever; the
-    few samples above that (at most one chunk per rank) change every epoch.
-
-    Yields ``(x float32 (B, 4, L), y float32 (B, T))`` torch tensors.
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> import danq
+    >>> from danq.formats.dataset_writer import DatasetWriter
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = pathlib.Path(folder.name) / "tiny.h5"
+    >>> with DatasetWriter(path, 4, ["CTCF|K562"], ["TF"]) as writer:
+    ...     writer.append(np.array([[0, 1, 2, 3], [3, 3, 4, 0]], np.uint8), [[1], [0]], ["a", "b"])
+    >>> with danq.open_dataset(path) as ds:
+    ...     print(len(ds), ds.sequence_length, ds.target_names, ds.names(0, 2))
+    ...     x, y = ds[1]
+    2 4 ['CTCF|K562'] ['a', 'b']
+    >>> x
+    array([[0., 0., 0., 1.],
+           [0., 0., 0., 0.],
+           [0., 0., 0., 0.],
+           [1., 1., 0., 0.]], dtype=float32)
+    >>> y
+    array([0], dtype=uint8)
+    >>> folder.cleanup()
     """
-
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        batch_size: int,
-        *,
-        shuffle: bool = True,
-        seed: int = 0,
-        rank: int = 0,
-        world_size: int = 1,
-        drop_last: bool = False,
-        buffer_chunks: int = 8,
-    ) -> None:
-        if batch_size <= 0:
-            raise DanqError(f"batch size must be positive, got {batch_size}")
-        self.path = str(path)
-        with open_dataset(path) as ds:
-            self.n_samples = len(ds)
-            self.chunk_rows = ds.chunk_rows
-            self.sequence_length = ds.sequence_length
-            self.n_targets = ds.n_targets
-            self.target_names = ds.target_names
-            self.target_categories = ds.target_categories
-            self.has_labels = ds.has_labels
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-        self.seed = seed
-        self.rank = rank
-        self.world_size = world_size
-        self.drop_last = drop_last
-        self.buffer_chunks = max(1, buffer_chunks)
-        self.epoch = 0
-        self.skip_batches = 0
-
-    def set_epoch(self, epoch: int, skip_batches: int = 0) -> None:
-        """Select the epoch's permutation; ``skip_batches`` resumes part-way through it."""
-        self.epoch = epoch
-        self.skip_batches = skip_batches
-
-    def _chunks(self) -> list[tuple[int, int]]:
-        bounds = [
-            (lo, min(lo + self.chunk_rows, self.n_samples))
-            for lo in range(0, self.n_samples, self.chunk_rows)
-        ]
-        if self.shuffle:
-            order = np.random.default_rng([self.seed, self.epoch]).permutation(len(bounds))
-            bounds = [bounds[i] for i in order]
-        return bounds
-
-    def samples_per_epoch(self) -> int:
-        """Samples this rank sees per epoch (equal on every rank)."""
-        shares = _rank_shares(self._chunks(), self.world_size)
-        return min(sum(hi - lo for lo, hi in share) for share in shares)
-
-    def __len__(self) -> int:
-        n = self.samples_per_epoch()
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
-
-    def __iter__(self) -> Iterator[tuple[Any, Any]]:
-        import torch
-
-        quota = self.samples_per_epoch()
-        share = _rank_shares(self._chunks(), self.world_size)[self.rank]
-        rng = np.random.default_rng([self.seed, self.epoch, self.rank, 1])
-        emitted = 0
-        skip = self.skip_batches
-        pending_tok: list[np.ndarray] = []
-        pending_lab: list[np.ndarray] = []
-
-        def emit(tok: np.ndarray, lab: np.ndarray) -> tuple[Any, Any]:
-            x = torch.from_numpy(tokens_to_one_hot(tok))
-            y = torch.from_numpy(lab.astype(np.float32))
-            return x, y
-
-        with open_dataset(self.path) as ds:
-            for g in range(0, len(share), self.buffer_chunks):
-                group = share[g : g + self.buffer_chunks]
-                toks = pending_tok + [ds.tokens(lo, hi) for lo, hi in group]
-                labs = pending_lab + [ds.labels(lo, hi) for lo, hi in group]
-                tok, lab = np.concatenate(toks), np.concatenate(labs)
-                if self.shuffle:
-                    perm = rng.permutation(len(tok))
-                    tok, lab = tok[perm], lab[perm]
-                room = quota - emitted
-                tok, lab = tok[:room], lab[:room]
-                n_full = len(tok) // self.batch_size * self.batch_size
-                for b in range(0, n_full, self.batch_size):
-                    emitted += self.batch_size
-                    if skip:
-                        skip -= 1
-                        continue
-                    yield emit(tok[b : b + self.batch_size], lab[b : b + self.batch_size])
-                pending_tok, pending_lab = [tok[n_full:]], [lab[n_full:]]
-                if emitted >= quota:
-                    break
-            rest = pending_tok[0] if pending_tok else np.zeros((0, self.sequence_length), np.uint8)
-            if len(rest) and not self.drop_last and not skip:
-                yield emit(rest, pending_lab[0])
+    return DanqDataset(path)

@@ -14,6 +14,7 @@ or HDF5; ``danq evaluate`` writes the same HDF5 plus ``labels``. HDF5 layout
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import deque
 from collections.abc import Sequence
@@ -25,7 +26,8 @@ import h5py
 import numpy as np
 
 from danq.errors import DanqError
-from danq.io import close_h5, create_h5, h5_writes
+from danq.io import h5_writes
+from danq.io.hdf5 import AppendableH5
 
 PREDICTIONS_FORMAT = "danq-predictions"
 PREDICTIONS_FORMAT_VERSION = 1
@@ -143,44 +145,48 @@ class H5PredictionWriter:
         n_targets = len(target_names)
         categories = list(target_categories) if target_categories is not None else [""] * n_targets
         strings = h5py.string_dtype()
-        self._file = create_h5(path)  # a full disk: one-line error, no HDF5 crash
-        f = self._file
-        f.attrs.update(format=PREDICTIONS_FORMAT, format_version=PREDICTIONS_FORMAT_VERSION)
-        for key, value in (attrs or {}).items():
-            f.attrs[key] = value
-        f.create_dataset("target_names", data=np.asarray(list(target_names), dtype=object), dtype=strings)
-        f.create_dataset("target_categories", data=np.asarray(categories, dtype=object), dtype=strings)
-        rows = max(1, chunk_rows)
-        compress = {"compression": "gzip", "compression_opts": 1, "shuffle": True}
-        f.create_dataset(
-            "probabilities", shape=(0, n_targets), maxshape=(None, n_targets), dtype=np.float32,
-            chunks=(rows, max(1, n_targets)), **compress,
-        )
-        if with_labels:
-            f.create_dataset(
-                "labels", shape=(0, n_targets), maxshape=(None, n_targets), dtype=np.uint8,
-                chunks=(rows, max(1, n_targets)), **compress,
-            )
-        f.create_dataset("names", shape=(0,), maxshape=(None,), dtype=strings, chunks=(rows,))
+        self._h5: AppendableH5 | None = AppendableH5(path)  # a full disk: one-line error, no HDF5 crash
+        h5 = self._h5
+        try:
+            f = h5.file
+            with h5_writes(f):
+                f.attrs.update(format=PREDICTIONS_FORMAT, format_version=PREDICTIONS_FORMAT_VERSION)
+                for key, value in (attrs or {}).items():
+                    f.attrs[key] = value
+                f.create_dataset(
+                    "target_names", data=np.asarray(list(target_names), dtype=object), dtype=strings
+                )
+                f.create_dataset(
+                    "target_categories", data=np.asarray(categories, dtype=object), dtype=strings
+                )
+            rows = max(1, chunk_rows)
+            compress = {"compression": "gzip", "compression_opts": 1, "shuffle": True}
+            h5.add("probabilities", (n_targets,), np.float32, chunk_rows=rows, **compress)
+            if with_labels:
+                h5.add("labels", (n_targets,), np.uint8, chunk_rows=rows, **compress)
+            h5.add("names", (), strings, chunk_rows=rows)
+        except BaseException:
+            with contextlib.suppress(DanqError, OSError):
+                h5.close()
+            raise
+        self.with_labels = with_labels
         self.n_rows = 0
 
     def append(self, probs: np.ndarray, names: Sequence[str], labels: np.ndarray | None = None) -> None:
-        lo, hi = self.n_rows, self.n_rows + len(names)
-        f = self._file
-        with h5_writes(f):  # a full disk becomes a one-line error after this block
-            f["probabilities"].resize(hi, axis=0)
-            f["probabilities"][lo:hi] = probs
-            if "labels" in f:
-                f["labels"].resize(hi, axis=0)
-                f["labels"][lo:hi] = labels
-            f["names"].resize(hi, axis=0)
-            f["names"][lo:hi] = np.asarray(list(names), dtype=object)
-        self.n_rows = hi
+        """Append one batch: ``probs`` ``(B, T)``, ``B`` names and, for evaluation outputs, labels."""
+        if self._h5 is None:
+            raise DanqError("the prediction writer is closed")
+        rows = {"probabilities": probs}
+        if self.with_labels:
+            rows["labels"] = labels
+        rows["names"] = list(names)
+        self._h5.append(rows)
+        self.n_rows += len(names)
 
     def close(self) -> None:
-        if self._file is not None:
-            file, self._file = self._file, None
-            close_h5(file, {"n_samples": self.n_rows})
+        if self._h5 is not None:
+            h5, self._h5 = self._h5, None
+            h5.close({"n_samples": self.n_rows})
 
 
 def read_predictions(path: str | os.PathLike[str]) -> dict[str, Any]:

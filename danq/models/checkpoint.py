@@ -215,13 +215,44 @@ def load_model(path: PathLike, map_location: Any = "cpu") -> nn.Module:
 
     The returned module carries its :class:`~danq.models.info.ModelInfo` as ``model.info`` (target
     names, categories, input length, alphabet, provenance). When ``map_location`` is a device
-    (string or ``torch.device``) the model is moved there.
+    (string or ``torch.device``) the model is moved there. The file is read with
+    ``weights_only=True``: a checkpoint cannot run code.
+
+    Parameters
+    ----------
+    path
+        A danq checkpoint (``danq train``, ``danq import-weights``, :func:`save_checkpoint`).
+    map_location
+        Where the weights are loaded (``"cpu"``, ``"cuda"``, a ``torch.device``).
+
+    Returns
+    -------
+    torch.nn.Module
+        The model, in eval mode, with ``model.info``.
 
     Raises
     ------
     DanqError
         Everything :func:`read_checkpoint` raises, bad model arguments, weights whose names or
         shapes do not match the architecture, or target names that do not match the outputs.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import danq
+    >>> from danq.models import DanQ
+    >>> from danq.models.checkpoint import save_checkpoint
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = pathlib.Path(folder.name) / "tiny.pt"
+    >>> tiny = DanQ(sequence_length=40, n_targets=2, conv_channels=6, conv_width=5, pool_size=4,
+    ...             lstm_hidden=4, dense_hidden=8)
+    >>> save_checkpoint(path, tiny, {"target_names": ["DNase|K562", "CTCF|K562"]})
+    >>> model = danq.load_model(path)
+    >>> model.info.arch, model.info.sequence_length, model.info.target_names
+    ('danq', 40, ('DNase|K562', 'CTCF|K562'))
+    >>> model.training
+    False
+    >>> folder.cleanup()
     """
     payload = read_checkpoint(path, map_location=map_location)
     model, info = restore_model(payload, where=str(path))

@@ -93,9 +93,10 @@ class DanQ(DanqModule):
     ``Flatten`` used, so ported weights line up. Initialisation follows Keras 0.2's defaults, as
     the published model was trained (:meth:`reset_parameters`).
 
-    Not reproducible exactly: Keras's LSTM used hard-sigmoid gates (``clip(0.2 x + 0.5, 0, 1)``)
-    while ``nn.LSTM`` uses the logistic sigmoid, so the same weights give different activations
-    and imported Keras weights are only an approximation of the published network.
+    Keras's LSTM used hard-sigmoid gates (``clip(0.2 x + 0.5, 0, 1)``) while ``nn.LSTM`` uses the
+    logistic sigmoid. Training here uses ``nn.LSTM`` (so a retrained DanQ follows a different path
+    than the Keras one); imported published weights run with ``gate_activation="hard_sigmoid"``,
+    which computes Keras' equations exactly, so they give the published network's outputs.
 
     Parameters
     ----------

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from danq.encoders import reverse_complement
+from danq.encoders import fit_margins, reverse_complement
 from danq.errors import DanqError
 from danq.formats.jaspar import load_jaspar
 
@@ -81,8 +81,8 @@ def centre_crop(pwm: np.ndarray, width: int) -> np.ndarray:
     length = pwm.shape[1]
     if length <= width:
         return pwm
-    start = (length - width) // 2
-    return pwm[:, start : start + width]
+    left, right = fit_margins(length, width)  # an odd extra column goes from the right
+    return pwm[:, left : length - right]
 
 
 def jaspar_kernels(

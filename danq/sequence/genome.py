@@ -61,10 +61,24 @@ class Genome:
         FASTA file, plain or bgzip-compressed (``samtools faidx`` style). A gzip file that is not
         bgzip cannot be indexed: the error says to recompress it with ``bgzip``.
 
+    Chromosomes match with or without ``chr`` (``chrM``/``MT`` too); coordinates are 0-based,
+    half-open, and windows reaching past a chromosome's ends are N-padded.
+
     Examples
     --------
-    >>> genome = Genome("hg19.fa")                      # doctest: +SKIP
-    >>> genome.fetch_tokens("chr1", 999_500, 1_000_500)  # (1000,) uint8, A,C,G,T,N = 0..4
+    >>> import pathlib, tempfile
+    >>> from danq import Genome
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> fasta = pathlib.Path(folder.name) / "toy.fa"
+    >>> _ = fasta.write_text(">chr1\\nACGTACGTAC\\ngtnnACGT\\n>chr2\\nTTTT\\n")
+    >>> with Genome(fasta) as genome:
+    ...     print(genome.chromosomes, genome.length("1"))
+    ...     print(genome.fetch("chr1", 8, 14), genome.fetch("chr2", 2, 6))
+    ...     print(genome.fetch_tokens("chr1", 0, 4))  # A,C,G,T,N = 0..4
+    ['chr1', 'chr2'] 18
+    ACGTNN TTNN
+    [0 1 2 3]
+    >>> folder.cleanup()
     """
 
     def __init__(self, path: PathLike) -> None:

@@ -8,7 +8,10 @@ Module map:
 * :mod:`~danq.training.optimizers` — the optimiser registry (Keras RMSprop, Torch7 SGD, Adam),
   learning-rate annealing, max-norm and DeepSEA's output-layer L1 penalty;
 * :mod:`~danq.training.inputs` — dataset checks and model arguments;
+* :mod:`~danq.training.batches` — :class:`ChunkedBatches`, the shuffled batch stream read chunk by
+  chunk from a danq dataset and shared across ranks;
 * :mod:`~danq.training.state` — run counters, early stopping, RNG capture/restore, run files;
+* :mod:`~danq.training.resume` — resuming from ``last.pt``: what must match, restoring the counters;
 * :mod:`~danq.training.distributed` — ``torchrun`` process-group helpers;
 * :mod:`~danq.training.validation` — validation loss and AUCs;
 * :mod:`~danq.training.loop` — the loop itself and :func:`train`.

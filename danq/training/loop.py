@@ -9,7 +9,7 @@ without a better validation loss, ``best.pt`` is written when the loss improves,
 (weights plus everything needed to resume) and ``metrics.csv`` are rewritten atomically.
 ``settings.json`` holds the fully resolved settings and where each came from.
 
-Resuming: see :mod:`danq.training.state`. A run killed at any moment restarts from the last
+Resuming: see :mod:`danq.training.state` (what ``last.pt`` holds) and :mod:`danq.training.resume`. A run killed at any moment restarts from the last
 epoch end and — on the CPU — finishes with bit-identical weights and metrics to an uninterrupted
 run. What the model itself must save (e.g. DanQ-JASPAR's motif ids) it provides through
 ``extra_checkpoint_state()`` / ``load_extra_checkpoint_state()`` (called by danq.models.checkpoint).
@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from danq.errors import DanqError
+from danq.runtime import native_bf16
 from danq.training.distributed import (
     CONTINUE,
     NOT_FINITE,
@@ -38,20 +39,15 @@ from danq.training.distributed import (
     leave,
     local_world_size,
 )
-from danq.training.hyperparameters import (
-    FIXED_ON_RESUME,
-    TrainConfig,
-    replace_fixed,
-)
+from danq.training.hyperparameters import TrainConfig
 from danq.training.inputs import inspect_datasets, model_args_for_data
 from danq.training.recipes import resolve_with_origins
+from danq.training.resume import read_resumable, restore_run
 from danq.training.state import (
     RunState,
     capture_rng,
     params_finite,
     patience_exhausted,
-    restore_rng,
-    restore_state,
     save_state,
     seed_everything,
     write_metrics_csv,
@@ -74,13 +70,6 @@ class TrainResult:
     steps: int
     stopped_early: bool
     history: list[dict[str, Any]]
-
-
-def _cpu_lacks_bf16() -> bool:
-    """True on CPUs whose best torch kernels are AVX2 or older (bf16 is emulated, very slow)."""
-    import torch
-
-    return torch.backends.cpu.get_cpu_capability() in ("DEFAULT", "AVX2")
 
 
 class _Trainer:
@@ -116,67 +105,14 @@ class _Trainer:
         autocast(self.device, config.precision)  # rejects fp16 on the CPU before any work
         self.hp, self.origins = resolve_with_origins(config.model, config.given())
         self.info = inspect_datasets(config.train, config.valid)
-        self.checkpoint = self._prepare_output()
-
-    # ---- setup
-
-    def _prepare_output(self) -> dict[str, Any] | None:
-        """Read ``last.pt`` when resuming; refuse to silently replace a previous run."""
-        from danq.models.checkpoint import read_checkpoint
-
-        if self.config.resume and self.last_path.exists():
-            payload = read_checkpoint(self.last_path)
-            if not payload.get("training_state"):
-                raise DanqError(f"{self.last_path}: holds no training state to resume from")
-            self._check_resumable(payload["header"])
-            return payload
-        if not self.config.resume and not self.config.overwrite and self.last_path.exists():
-            raise DanqError(
-                f"{self.last_path}: the output directory already holds a training run; "
-                "use --resume to continue it or --overwrite to start again"
-            )
-        return None
-
-    def _check_resumable(self, header: dict[str, Any]) -> None:
-        from danq.models.registry import get_architecture
-
-        saved = header.get("training", {})
-        if header.get("arch") != self.config.model:
-            raise DanqError(
-                f"{self.last_path}: the run being resumed trains {header.get('arch')}, "
-                f"not {self.config.model}"
-            )
-        if header.get("target_names") != self.info.target_names:
-            raise DanqError(f"{self.config.train}: targets differ from the run in {self.last_path}")
-        if header.get("sequence_length") != self.info.sequence_length:
-            raise DanqError(
-                f"{self.config.train}: sequences are {self.info.sequence_length} bp but the run in "
-                f"{self.last_path} trains on {header.get('sequence_length')} bp"
-            )
-        for key in FIXED_ON_RESUME:
-            explicit = getattr(self.config, key, None)
-            if key in saved and explicit is not None and explicit != saved[key]:
-                raise DanqError(
-                    f"{self.last_path}: {key} = {saved[key]} in the run being resumed, "
-                    f"not {explicit}"
-                )
-        self.hp = replace_fixed(self.hp, saved)
-        # compare what was asked with what was stored, both as a rebuild from weights sees them
-        asked = get_architecture(self.config.model).model_class.restore_args(self.config.model_args)
-        stored = header.get("model_args", {})
-        for key, value in asked.items():
-            if key in stored and stored[key] != value:
-                raise DanqError(
-                    f"{self.last_path}: model argument {key} = {stored[key]} in the run being "
-                    f"resumed, not {value}"
-                )
+        self.checkpoint, self.hp = read_resumable(config, self.last_path, self.info, self.hp)
 
     def _build(self) -> None:
         import torch
 
-        from danq.formats.dataset import ChunkedBatches
         from danq.models import build_model
         from danq.models.checkpoint import restore_model
+        from danq.training.batches import ChunkedBatches
         from danq.training.optimizers import OutputL1Penalty, build_optimizer
 
         cfg, hp = self.config, self.hp
@@ -211,13 +147,7 @@ class _Trainer:
             )
         self.run = RunState()
         if self.checkpoint is not None:
-            state = self.checkpoint["training_state"]
-            self.run = restore_state(state, self.optimizer, self.scaler)
-            rng = state["rng"]
-            if len(rng) != self.dist.world_size:
-                self._log(f"note: resuming with {self.dist.world_size} processes, saved with "
-                          f"{len(rng)}: the data order and dropout masks will differ")
-            restore_rng(rng[min(self.dist.rank, len(rng) - 1)])
+            self.run = restore_run(self.checkpoint, self.optimizer, self.scaler, self.dist, self._log)
             self.checkpoint = None  # free the memory
 
     # ---- logging
@@ -457,9 +387,10 @@ class _Trainer:
             )
         else:
             self._log(f"resuming after epoch {run.epoch} (step {run.step}) from {self.last_path}")
-        if self.device.type == "cpu" and self.config.precision == "bf16" and _cpu_lacks_bf16():
-            self._log("note: this CPU has no bf16 matrix units (AVX2 only); bf16 autocast will be "
-                      "much slower than fp32 here")
+        if (self.device.type == "cpu" and self.config.precision == "bf16"
+                and not native_bf16(self.device)):
+            self._log("note: this CPU has no bf16 matrix units (no AVX512-BF16 or AMX); bf16 "
+                      "autocast will be much slower than fp32 here")
             if self.dist.is_main:
                 write_metrics_csv(self.metrics_path, run.history)
         stream = self._stream()

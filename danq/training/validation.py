@@ -14,7 +14,7 @@ def mean_aucs(labels: np.ndarray, scores: np.ndarray) -> tuple[float, float, int
 
     Returns ``(roc_auc, pr_auc, n_scored)``; the means are NaN when no target can be scored.
     """
-    from danq.evaluation.evaluate import per_target_auc
+    from danq.evaluation.metrics import per_target_auc
 
     roc, pr = per_target_auc(labels, scores)
     scored = ~np.isnan(roc)
@@ -43,10 +43,11 @@ def evaluate_loss_and_auc(
     from danq.formats.dataset import open_dataset
     from danq.inference.predictor import Predictor
     from danq.models.info import ModelInfo
+    from danq.runtime import InferenceSettings
 
     # the one inference core, on the forward strand only (validation scores what training sees)
-    predictor = Predictor(model=model, info=ModelInfo.for_model(model), device=device,
-                          precision=precision, rc_average=False)
+    predictor = Predictor(model=model, info=ModelInfo.for_model(model),
+                          settings=InferenceSettings(device, precision), rc_average=False)
     model.eval()
     loss_sum, count = 0.0, 0
     all_scores, all_labels = [], []

@@ -1,41 +1,15 @@
-"""The HDF5 dataset format and the chunked training loader."""
+"""The danq dataset reader: round trips, in-order batches, unlabelled sets, files that are not datasets."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from danq.encoders import tokens_to_one_hot
 from danq.errors import DanqError
-from danq.formats.dataset import ChunkedBatches, DatasetWriter, open_dataset
-
-
-def make_dataset(path, n=500, length=20, n_targets=3, chunk_rows=32, seed=0, pairs=False):
-    rng = np.random.default_rng(seed)
-    tokens = rng.integers(0, 5, (n, length), dtype=np.uint8)
-    labels = rng.integers(0, 2, (n, n_targets), dtype=np.uint8)
-    # the sample's own index in the first two bases (base 4) so the loader's output can be traced back
-    tokens[:, 0], tokens[:, 1] = np.arange(n) // 4 % 4, np.arange(n) % 4
-    names = [f"s{i}" for i in range(n)]
-    extra = {}
-    if pairs:
-        half = n // 2
-        extra = dict(
-            strand=np.r_[np.ones(half), -np.ones(half)],
-            pair_index=np.r_[np.arange(half, n), np.arange(half)],
-        )
-    with DatasetWriter(
-        path, length, [f"t{j}" for j in range(n_targets)], ["DNase", "TF", "histone"][:n_targets],
-        source="test", chunk_rows=chunk_rows, with_pairs=pairs,
-    ) as writer:
-        for lo in range(0, n, 77):  # appends not aligned with chunks on purpose
-            hi = min(lo + 77, n)
-            writer.append(
-                tokens[lo:hi], labels[lo:hi], names[lo:hi],
-                **{k: v[lo:hi] for k, v in extra.items()},
-            )
-    return tokens, labels
+from danq.formats.dataset import open_dataset
+from danq.formats.dataset_writer import DatasetWriter
+from tests.formats.dataset_files import make_dataset
 
 
 def test_round_trip(tmp_path):
@@ -78,15 +52,6 @@ def test_unlabelled_dataset(tmp_path):
         assert ds[0:3][1].shape == (3, 0)
 
 
-def test_writer_error_leaves_no_file(tmp_path):
-    path = tmp_path / "d.h5"
-    with pytest.raises(DanqError, match="length"):
-        with DatasetWriter(path, 10, ["t"]) as writer:
-            writer.append(np.zeros((2, 10), np.uint8), np.zeros((2, 1), np.uint8), ["a", "b"])
-            writer.append(np.zeros((2, 9), np.uint8), np.zeros((2, 1), np.uint8), ["c", "d"])
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_open_rejects_non_dataset(tmp_path):
     junk = tmp_path / "junk.h5"
     junk.write_text("not hdf5")
@@ -94,61 +59,3 @@ def test_open_rejects_non_dataset(tmp_path):
         open_dataset(junk)
     with pytest.raises(DanqError, match="does not exist"):
         open_dataset(tmp_path / "missing.h5")
-
-
-@pytest.mark.parametrize("batch_size, drop_last", [(16, False), (50, False), (16, True)])
-def test_loader_visits_every_sample_once_per_epoch(tmp_path, batch_size, drop_last):
-    path = tmp_path / "d.h5"
-    n = 500
-    tokens, labels = make_dataset(path, n=n)
-    loader = ChunkedBatches(path, batch_size, seed=3, drop_last=drop_last)
-    lookup = {tokens[i].tobytes(): i for i in range(n)}
-    orders = []
-    for epoch in range(2):
-        loader.set_epoch(epoch)
-        seen = []
-        batches = list(loader)
-        assert len(batches) == len(loader)
-        for x, y in batches:
-            assert x.dtype == torch.float32 and x.shape[1:] == (4, 20)
-            tok = np.where(x.numpy().any(1), x.numpy().argmax(1), 4).astype(np.uint8)
-            idx = [lookup[t.tobytes()] for t in tok]
-            np.testing.assert_array_equal(y.numpy(), labels[idx])
-            seen.extend(idx)
-        if drop_last:
-            assert len(seen) == n // batch_size * batch_size and len(set(seen)) == len(seen)
-        else:
-            assert sorted(seen) == list(range(n))
-        orders.append(seen)
-    assert orders[0] != orders[1]  # reshuffled between epochs
-    assert orders[0] != sorted(orders[0])  # actually shuffled
-
-
-def test_loader_is_deterministic_and_resumable(tmp_path):
-    path = tmp_path / "d.h5"
-    make_dataset(path)
-    a = ChunkedBatches(path, 32, seed=1)
-    b = ChunkedBatches(path, 32, seed=1)
-    a.set_epoch(2)
-    b.set_epoch(2, skip_batches=5)
-    full = [x for x, _ in a]
-    resumed = [x for x, _ in b]
-    assert len(resumed) == len(full) - 5
-    for x, y in zip(full[5:], resumed, strict=True):
-        assert torch.equal(x, y)
-
-
-def test_loader_shards_disjointly_across_ranks(tmp_path):
-    path = tmp_path / "d.h5"
-    tokens, _ = make_dataset(path, n=500, chunk_rows=32)
-    lookup = {tokens[i].tobytes(): i for i in range(500)}
-    shares = []
-    for rank in range(2):
-        loader = ChunkedBatches(path, 10, seed=0, rank=rank, world_size=2)
-        ids = []
-        for x, _ in loader:
-            tok = np.where(x.numpy().any(1), x.numpy().argmax(1), 4).astype(np.uint8)
-            ids.extend(lookup[t.tobytes()] for t in tok)
-        shares.append(ids)
-    assert len(shares[0]) == len(shares[1]) > 200
-    assert not set(shares[0]) & set(shares[1])

@@ -9,7 +9,7 @@ import pytest
 
 from danq.encoders import from_tokens, to_tokens
 from danq.errors import DanqError
-from danq.formats.dataset import DatasetWriter
+from danq.formats.dataset_writer import DatasetWriter
 from danq.formats.sources import sample_tokens, sequence_batches
 from danq.sequence.genome import Genome
 

@@ -442,3 +442,10 @@ def test_models_own_their_extra_checkpoint_state() -> None:
     assert plain.extra_checkpoint_state() == {}
     assert DanQ.restore_args({"lstm_hidden": 2}) == {"lstm_hidden": 2}
 
+
+def test_jaspar_centre_crop_follows_the_encoders_rule() -> None:
+    from danq.models.jaspar_init import centre_crop
+
+    pwm = np.arange(4 * 7, dtype=float).reshape(4, 7)
+    np.testing.assert_array_equal(centre_crop(pwm, 4), pwm[:, 1:5])  # 3 extra: 1 left, 2 right
+    assert centre_crop(pwm, 9) is pwm

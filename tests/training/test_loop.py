@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from danq.cli import cli
 from danq.errors import DanqError
-from danq.formats.dataset import DatasetWriter
+from danq.formats.dataset_writer import DatasetWriter
 from danq.models.checkpoint import load_model, read_checkpoint
 from danq.training import METRIC_COLUMNS, TrainConfig, mean_aucs, parse_model_args, resolve, train
 from danq.training.optimizers import (
@@ -402,7 +402,7 @@ def test_cli_help_lists_options():
 
 def test_cli_trains_end_to_end(data, tmp_path):
     out = tmp_path / "cli"
-    args = ["train", "--model", "danq", "--train", str(data[0]), "--valid", str(data[1]),
+    args = ["train", "--arch", "danq", "--train", str(data[0]), "--valid", str(data[1]),
             "-o", str(out), "--epochs", "1", "--batch-size", "64", "--threads", "1"]
     for pair in ("conv_channels=8", "conv_width=7", "pool_size=5", "lstm_hidden=4",
                  "dense_hidden=8"):
@@ -417,7 +417,7 @@ def test_cli_trains_end_to_end(data, tmp_path):
 def test_cli_bad_input_exits_1_with_one_line(tmp_path):
     missing = tmp_path / "nope.h5"
     proc = subprocess.run(
-        [sys.executable, "-m", "danq", "train", "--model", "danq", "--train", str(missing),
+        [sys.executable, "-m", "danq", "train", "--arch", "danq", "--train", str(missing),
          "--valid", str(missing), "-o", str(tmp_path / "out")],
         capture_output=True, text=True, timeout=120,
     )
