@@ -1,88 +1,32 @@
-"""First-layer filters as sequence motifs, matched to JASPAR with TOMTOM (DanQ's method).
+"""First-layer filters as sequence motifs: convolution weights → activations → sites → matrices.
 
-For every first-layer convolution filter of a trained model:
+For every first-layer convolution filter of a trained model (DanQ's method):
 
 1. scan a set of sequences; keep each sequence's maximum activation and its position
    (:func:`filter_activations`, in batches, so memory holds (N, F) maxima, never (N, F, L));
 2. where that maximum passes the threshold, take the kernel-wide subsequence at that position and
    count it into a position frequency matrix (:func:`site_counts`). The threshold is DanQ's
    ``activation > 0`` by default (the ReLU output is positive), or ``activation > fraction × the
-   filter's maximum over the set`` (the stricter rule others used, e.g. 0.5);
-3. turn counts into probabilities and information content (:func:`pfm_to_ppm`,
-   :func:`information_content`) and write them all in MEME format (:func:`write_meme`);
-4. compare every filter with at least ``min_sites`` sites to JASPAR CORE vertebrates with
-   TOMTOM as the DanQ paper ran it (:mod:`danq.motifs.tomtom`, shared with ``danq tomtom``): flanks
-   below 0.25 bit trimmed, filters with too little information left reported as
-   ``uninformative``, Pearson column scores, min overlap 5; filters with fewer sites are listed
-   with the status ``too_few_sites`` (or ``no_sites``) instead of being dropped silently;
-5. draw information-content logos with logomaker for the matched filters (:func:`plot_match_logo`,
-   :func:`plot_overview`).
+   filter's maximum over the set`` (the stricter rule others used, e.g. 0.5).
 
-:func:`run_motifs` ties these together for ``danq motifs`` and writes one output directory
-(atomically: it appears complete or not at all)::
-
-    motifs.meme        every filter with at least one site (MEME version 4, with nsites)
-    filters.tsv        one row per filter: sites, information content, status, best match, p/E/q
-    tomtom.tsv         the best ``top_matches`` JASPAR matches of every tested filter
-    summary.json       counts (filters with sites, uninformative, tested, matched at E < 0.01 and
-                       at q < 0.05), the matching settings, the decoy false-match rates, the
-                       JASPAR release and its size, the threshold, the number of sequences
-    logos/filter_NNN.png   a matched filter's logo above its best JASPAR motif, aligned
-    logos_overview.png     the best matches (by p-value) on one page
-
-TOMTOM statistics (see :mod:`danq.motifs.tomtom`): E = p × number of database motifs; q-values are
-computed per filter over that filter's comparisons, as MEME does. A filter *matches* when its best
-E-value is below 0.01 (the DanQ paper's criterion: 163 of 320 DanQ filters). ``summary.json``
-also reports the false-match rate of that criterion on decoys of the tested filters (columns
-shuffled; matrices counted from background-only sites), ``decoys``.
-
-When ``--dist euclidean`` selects memelite's TOMTOM, memelite compiles its kernels with numba
-(about a minute) on first use and caches the machine code on disk; :func:`danq.runtime.configure_numba_cache`
-makes sure that cache lands somewhere writable.
+:func:`extract_motifs` does both for every filter and returns one :class:`FilterMotif` each
+(``danq.extract_motifs``). Writing them as MEME (:mod:`danq.motifs.meme`), comparing them to
+JASPAR (:mod:`danq.motifs.tomtom`), drawing logos (:mod:`danq.motifs.logos`) and the whole
+``danq motifs`` stage (:mod:`danq.motifs.run`) live beside this module.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import time
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from danq.errors import DanqError
-from danq.formats.jaspar import DEFAULT_RELEASE, load_jaspar, normalise_release
-from danq.io import atomic_directory
-from danq.io.plotting import pyplot, save_figure
-from danq.motifs.tomtom import (  # noqa: F401  (benjamini_hochberg: part of this module's API)
-    MATCH_COLUMNS,
-    STATUS_UNINFORMATIVE,
-    Database,
-    MatchSettings,
-    benjamini_hochberg,
-    decoy_false_match_rate,
-    information_content,
-    match_motifs,
-)
+from danq.motifs.matrices import ACGT, information_content, pfm_to_ppm
 
-ACGT = "ACGT"
-
-DEFAULT_MAX_SEQUENCES = 20_000
-DEFAULT_MIN_SITES = 10
-DEFAULT_TOP_MATCHES = 5
 DEFAULT_BATCH_SIZE = 256
-EVALUE_THRESHOLD = 0.01
-QVALUE_THRESHOLD = 0.05
-OVERVIEW_ROWS = 12
-
-STATUS_TESTED = "tested"
-STATUS_TOO_FEW = "too_few_sites"
-STATUS_NO_SITES = "no_sites"
-
-TOMTOM_COLUMNS = ["filter", *MATCH_COLUMNS]
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,7 +134,7 @@ def filter_activations(
             stop = min(start + batch_size, n)
             batch = torch.from_numpy(_as_one_hot(x[start:stop])).to(device)
             best, where = F.conv1d(batch, weight, bias).max(dim=2)
-            max_values[start:stop] = best.cpu().numpy()
+            max_values[start:stop] = best.float().cpu().numpy()  # bf16/fp16 under autocast
             positions[start:stop] = where.cpu().numpy()
     return max_values, positions
 
@@ -259,15 +203,6 @@ def site_counts(
     return pfms, nsites
 
 
-def pfm_to_ppm(pfm: np.ndarray, pseudocount: float = 0.0) -> np.ndarray:
-    """Counts (…, 4, k) to probabilities per column; a column without counts becomes uniform."""
-    counts = np.asarray(pfm, dtype=np.float64) + pseudocount
-    totals = counts.sum(axis=-2, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ppm = np.where(totals > 0, counts / np.where(totals > 0, totals, 1.0), 0.25)
-    return ppm
-
-
 @dataclass
 class FilterMotif:
     """One filter's motif: ``pfm`` (4, k) counts in ACGT order from ``nsites`` sequences."""
@@ -297,183 +232,8 @@ def filter_name(index: int) -> str:
     return f"filter_{index:03d}"
 
 
-def write_meme(path: str | os.PathLike[str], motifs: Sequence[tuple[str, np.ndarray, int]]) -> None:
-    """Write ``(name, ppm (4, k), nsites)`` motifs as a MEME version 4 text file (atomically).
-
-    Readable by the MEME suite (tomtom, meme2images) and by ``memelite.io.read_meme``. The
-    background is uniform, as for the TOMTOM comparison.
-    """
-    from danq.io import atomic_path
-
-    lines = [
-        "MEME version 4", "", f"ALPHABET= {ACGT}", "", "strands: + -", "",
-        "Background letter frequencies", "A 0.25 C 0.25 G 0.25 T 0.25", "",
-    ]
-    for name, ppm, nsites in motifs:
-        ppm = np.asarray(ppm, dtype=np.float64)
-        if ppm.ndim != 2 or ppm.shape[0] != 4:
-            raise DanqError(f"motif {name}: expected a (4, k) matrix, got {ppm.shape}")
-        lines.append(f"MOTIF {name}")
-        lines.append(f"letter-probability matrix: alength= 4 w= {ppm.shape[1]} nsites= {nsites} E= 0")
-        lines.extend(" ".join(f"{value:.6f}" for value in column) for column in ppm.T)
-        lines.append("")
-    with atomic_path(path) as tmp:
-        tmp.write_text("\n".join(lines) + "\n")
-
-
 # --------------------------------------------------------------------------------------------
-# TOMTOM against JASPAR (the comparison itself lives in danq.motifs.tomtom, shared with `danq tomtom`)
-
-
-def tomtom_against_jaspar(
-    queries: Mapping[str, np.ndarray],
-    release: str = DEFAULT_RELEASE,
-    *,
-    top: int = DEFAULT_TOP_MATCHES,
-    threads: int | None = None,
-    settings: MatchSettings | None = None,
-) -> tuple[Any, int]:
-    """Compare probability matrices to JASPAR CORE vertebrates; return each query's best matches.
-
-    Parameters
-    ----------
-    queries
-        ``{name: ppm (4, k)}`` in ACGT order.
-    release
-        A pyjaspar release (``JASPAR2016`` reproduces the DanQ paper's database).
-    top
-        How many matches (lowest p-value first) to keep per query.
-    settings
-        Distance, trimming and information filter (:class:`danq.motifs.tomtom.MatchSettings`; default:
-        Pearson TOMTOM, min overlap 5, flanks trimmed); ``top`` overrides its ``top``.
-
-    Returns
-    -------
-    matches : pandas.DataFrame
-        Columns ``filter, rank, target_id, target_name, p_value, e_value, q_value, offset,
-        strand, overlap, score`` for every informative query; ``rank`` 1 is the best match.
-        E = p × database size; q per query (see :mod:`danq.motifs.tomtom`).
-    n_database : int
-        Number of JASPAR motifs compared against.
-    """
-    settings = replace(settings or MatchSettings(), top=top).check()
-    database = Database.from_jaspar(release)
-    result = match_motifs(queries, database, settings, name_column="filter", threads=threads)
-    return result.matches, len(database)
-
-
-# --------------------------------------------------------------------------------------------
-# Logos
-
-
-def _logo_frame(ppm: np.ndarray, start: int = 0) -> Any:
-    """Information-content letter heights as a DataFrame indexed by x position."""
-    import pandas as pd
-
-    heights = ppm * information_content(ppm)[None, :]
-    return pd.DataFrame(heights.T, columns=list(ACGT), index=np.arange(start, start + ppm.shape[1]))
-
-
-def _draw_logo(ax: Any, ppm: np.ndarray, start: int, title: str, xlim: tuple[float, float]) -> None:
-    import logomaker
-
-    logomaker.Logo(_logo_frame(ppm, start), ax=ax, color_scheme="classic")
-    from matplotlib.ticker import MaxNLocator
-
-    ax.set_xlim(*xlim)
-    ax.set_ylim(0, 2)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("bits")
-    ax.set_title(title, fontsize=9, loc="left")
-    ax.spines[["top", "right"]].set_visible(False)
-
-
-def _aligned_target(match: Mapping[str, Any], target_pfm: np.ndarray) -> tuple[np.ndarray, int]:
-    """The JASPAR motif as TOMTOM aligned it (reverse-complemented on ``-``) and its x start."""
-    ppm = pfm_to_ppm(target_pfm)
-    if match["strand"] == "-":
-        ppm = ppm[::-1, ::-1]
-    return ppm, -int(match["offset"])
-
-
-def _match_title(match: Mapping[str, Any]) -> str:
-    return (
-        f"{match['target_id']} {match['target_name']} ({match['strand']})  "
-        f"p={match['p_value']:.2g}  E={match['e_value']:.2g}  q={match['q_value']:.2g}"
-    )
-
-
-def is_planted(target_id: str, planted: Collection[str] | None) -> bool:
-    """Whether a JASPAR matrix (any version: ``MA0139.2`` is ``MA0139``) is a planted motif."""
-    if not planted:
-        return False
-    base = {p.split(".", 1)[0].upper() for p in planted}
-    return str(target_id).split(".", 1)[0].upper() in base
-
-
-def _draw_pair(axes: Sequence[Any], motif: FilterMotif, match: Mapping[str, Any],
-               target_pfm: np.ndarray, planted: Collection[str] | None = None) -> None:
-    target, start = _aligned_target(match, target_pfm)
-    width = motif.pfm.shape[1]
-    xlim = (min(0, start) - 0.5, max(width, start + target.shape[1]) - 0.5)
-    _draw_logo(axes[0], motif.ppm, 0, f"{motif.name}  ({motif.nsites} sites)", xlim)
-    title = _match_title(match)
-    if is_planted(match["target_id"], planted):
-        title = "\u2605 PLANTED  " + title
-    _draw_logo(axes[1], target, start, title, xlim)
-    if is_planted(match["target_id"], planted):
-        axes[1].set_title(title, fontsize=9, loc="left", color="darkred", weight="bold")
-
-
-def plot_match_logo(
-    path: str | os.PathLike[str], motif: FilterMotif, match: Mapping[str, Any],
-    target_pfm: np.ndarray, planted: Collection[str] | None = None,
-) -> None:
-    """One PNG: the filter's information-content logo above its best JASPAR motif, aligned."""
-    plt = pyplot()
-
-    width = max(motif.pfm.shape[1], target_pfm.shape[1])
-    fig, axes = plt.subplots(2, 1, figsize=(max(4.0, 0.32 * width + 1.5), 3.6), sharex=True)
-    try:
-        _draw_pair(axes, motif, match, target_pfm, planted)
-        fig.tight_layout()
-    except BaseException:
-        plt.close(fig)
-        raise
-    save_figure(fig, Path(path).with_suffix(""), ("png",), dpi=100)
-
-
-def plot_overview(
-    path: str | os.PathLike[str], pairs: Sequence[tuple[FilterMotif, Mapping[str, Any], np.ndarray]],
-    planted: Collection[str] | None = None,
-) -> None:
-    """The given (motif, best match, JASPAR counts) pairs side by side, one row each, on one PNG:
-    the filter left (under "filter"), its best JASPAR match right (under "JASPAR match"); a
-    match that is one of the ``planted`` JASPAR IDs (synthetic benchmark) is marked."""
-    plt = pyplot()
-
-    n = max(1, len(pairs))
-    fig, axes = plt.subplots(n, 2, figsize=(11, 1.6 * n + 0.95), squeeze=False)
-    try:
-        if not pairs:
-            for ax in axes[0]:
-                ax.axis("off")
-            axes[0, 0].text(0, 0.5, "no filter matched a JASPAR motif", fontsize=12)
-        for row, (motif, match, target_pfm) in zip(axes, pairs, strict=False):
-            _draw_pair(row, motif, match, target_pfm, planted)
-        if pairs:
-            fig.text(0.27, 0.995, "filter", ha="center", va="top", fontsize=12, weight="bold")
-            fig.text(0.76, 0.995, "JASPAR match", ha="center", va="top", fontsize=12,
-                     weight="bold")
-        fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (1.6 * n + 0.95)))
-    except BaseException:
-        plt.close(fig)
-        raise
-    save_figure(fig, Path(path).with_suffix(""), ("png",), dpi=90)
-
-
-# --------------------------------------------------------------------------------------------
-# The whole stage
+# Every filter at once
 
 
 def extract_motifs(
@@ -487,7 +247,60 @@ def extract_motifs(
     device: Any = "cpu",
     progress: bool = False,
 ) -> list[FilterMotif]:
-    """Steps 1–2 for every filter: scan ``tokens`` (N, L) and count the passing windows."""
+    """Every first-layer filter's motif: scan ``tokens`` and count the windows that pass.
+
+    Steps 1–2 of the module docstring for every filter: each sequence's best window per filter
+    is a site when its activation passes the threshold, and the sites' letters are counted.
+
+    Parameters
+    ----------
+    conv
+        The first-layer ``nn.Conv1d`` (4 input channels in ``alphabet`` order), or a model: its
+        first such convolution is taken (:func:`danq.models.first_conv`).
+    tokens
+        ``(N, L)`` uint8 sequences (A,C,G,T = 0..3, N = 4), ``L`` at least the kernel width. An
+        ``N`` inside a site adds nothing to its column.
+    alphabet
+        The letter order of the convolution's input channels (the model's training alphabet,
+        ``model.info.alphabet``); the motifs are in ACGT order whatever it is.
+    threshold
+        A sequence is a site when its maximum activation is strictly above this (DanQ: 0).
+    threshold_fraction
+        Stricter rule: above ``max(threshold, fraction × the filter's maximum over tokens)``.
+    batch_size, device, progress
+        Sequences scanned at a time, the torch device, and a progress bar.
+
+    Returns
+    -------
+    list of FilterMotif
+        One per filter, in filter order: ``pfm`` (4, k) counts (rows ACGT), ``nsites`` (at most
+        one site per sequence), the filter's maximum activation over ``tokens`` and the site
+        threshold it used; ``ppm`` and ``information_content`` derive from the counts.
+
+    Examples
+    --------
+    The filters of a tiny random DanQ on a few random sequences:
+
+    >>> import numpy as np
+    >>> import torch
+    >>> from danq.models import DanQ
+    >>> from danq.motifs.filters import extract_motifs
+    >>> _ = torch.manual_seed(0)
+    >>> model = DanQ(sequence_length=60, n_targets=2, conv_channels=4, conv_width=8,
+    ...              pool_size=4, lstm_hidden=4, dense_hidden=8).eval()
+    >>> tokens = np.random.default_rng(0).integers(0, 4, size=(20, 60)).astype(np.uint8)
+    >>> motifs = extract_motifs(model, tokens)
+    >>> [m.name for m in motifs]
+    ['filter_000', 'filter_001', 'filter_002', 'filter_003']
+    >>> motifs[0].pfm.shape  # counts: rows A, C, G, T; one column per kernel position
+    (4, 8)
+    >>> all(m.pfm.sum(axis=0).tolist() == [m.nsites] * 8 for m in motifs)  # one window per site
+    True
+    """
+    from torch import nn
+
+    if isinstance(conv, nn.Module) and not isinstance(conv, nn.Conv1d):
+        conv = model_first_conv(conv)
     max_values, positions = filter_activations(
         conv, tokens, alphabet=alphabet, batch_size=batch_size, device=device, progress=progress
     )
@@ -499,179 +312,3 @@ def extract_motifs(
         FilterMotif(f, pfms[f], int(nsites[f]), float(overall[f]), float(thresholds[f]))
         for f in range(len(nsites))
     ]
-
-
-def filter_table(
-    motifs: Sequence[FilterMotif], compared: Any, min_sites: int, evalue_threshold: float
-) -> Any:
-    """One row per filter: sites, information content, trimming, status and its best match.
-
-    ``compared`` is the ``queries`` table of :func:`danq.motifs.tomtom.match_motifs` for the filters
-    with at least ``min_sites`` sites (column ``filter`` = the filter's name). Status: ``no_sites``,
-    ``too_few_sites``, ``uninformative`` (too little information after trimming: not compared)
-    or ``tested``.
-    """
-    import pandas as pd
-
-    by_name = compared.set_index("filter") if len(compared) else None
-    rows = []
-    for motif in motifs:
-        status = (
-            STATUS_NO_SITES if motif.nsites == 0
-            else STATUS_TOO_FEW if motif.nsites < min_sites else STATUS_TESTED
-        )
-        row: dict[str, Any] = {
-            "filter": motif.index, "name": motif.name, "nsites": motif.nsites,
-            "max_activation": motif.max_activation, "site_threshold": motif.site_threshold,
-            "information_content": round(motif.information_content, 4), "status": status,
-        }
-        hit = by_name.loc[motif.name] if by_name is not None and motif.name in by_name.index else None
-        if hit is not None:
-            row["status"] = hit["status"]
-        for column in ("trim_start", "trim_stop", "trimmed_information_content",
-                       "best_target_id", "best_target_name", "p_value", "e_value", "q_value",
-                       "offset", "strand", "overlap"):
-            row[column] = hit[column] if hit is not None else None
-        e_value = row["e_value"]
-        row["matched"] = bool(e_value is not None and float(e_value) < evalue_threshold)
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def check_motif_options(
-    evalue_threshold: float, threshold_fraction: float | None, max_sequences: int,
-    top_matches: int,
-) -> None:
-    """Reject option values that cannot select anything, before the model or data are read."""
-    if not evalue_threshold > 0:
-        raise DanqError(f"--evalue {evalue_threshold:g}: must be positive (the paper's 0.01)")
-    if threshold_fraction is not None and not 0 < threshold_fraction <= 1:
-        raise DanqError(f"--threshold-fraction {threshold_fraction:g}: must be in (0, 1]")
-    if max_sequences < 1:
-        raise DanqError(f"--max-sequences {max_sequences}: must be at least 1")
-    if top_matches < 1:
-        raise DanqError(f"--top-matches {top_matches}: must be at least 1")
-
-
-def run_motifs(
-    model_path: str | os.PathLike[str],
-    data_path: str | os.PathLike[str],
-    outdir: str | os.PathLike[str],
-    *,
-    threshold: float = 0.0,
-    threshold_fraction: float | None = None,
-    max_sequences: int = DEFAULT_MAX_SEQUENCES,
-    min_sites: int = DEFAULT_MIN_SITES,
-    release: str = DEFAULT_RELEASE,
-    top_matches: int = DEFAULT_TOP_MATCHES,
-    evalue_threshold: float = EVALUE_THRESHOLD,
-    match_settings: MatchSettings | None = None,
-    decoys: bool = True,
-    positives_of: str | None = None,
-    logos: bool = True,
-    planted: Collection[str] | None = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    device: str = "auto",
-    threads: int | None = None,
-    seed: int = 0,
-) -> dict[str, Any]:
-    """``danq motifs``: extract, write, compare and draw every first-layer filter's motif.
-
-    ``match_settings`` (distance, trimming, information filter; default Pearson TOMTOM as the
-    paper ran it, flanks trimmed) is shared with ``danq tomtom``; ``top_matches`` and
-    ``evalue_threshold`` override its ``top`` and ``evalue_threshold``. With ``decoys`` the
-    summary also reports the false-match rate of the same criterion on shuffled-column and
-    background-only decoys of the tested filters (:func:`danq.motifs.tomtom.decoy_false_match_rate`).
-    ``planted``: JASPAR IDs planted by ``danq simulate``; logos of matches to them are marked.
-
-    Returns the summary written to ``summary.json`` (see the module docstring for the files).
-    """
-    from danq.formats.sources import sample_tokens
-    from danq.io import require_file
-    from danq.models.checkpoint import load_model
-    from danq.runtime import resolve_runtime
-
-    if min_sites < 1:
-        raise DanqError(f"--min-sites {min_sites}: must be at least 1")
-    if batch_size < 1:
-        raise DanqError(f"--batch-size {batch_size}: must be at least 1")
-    check_motif_options(evalue_threshold, threshold_fraction, max_sequences, top_matches)
-    settings = replace(match_settings or MatchSettings(), top=top_matches,
-                       evalue_threshold=evalue_threshold).check()
-    release = normalise_release(release)
-    runtime = resolve_runtime(device, threads=threads)
-    n_threads = runtime.threads
-    model_file = require_file(model_path, "model checkpoint")
-    model = load_model(model_file)
-    conv = model_first_conv(model, model_file)
-    width = int(conv.weight.shape[-1])
-    tokens = sample_tokens(
-        data_path, sequence_length=model.info.sequence_length, min_length=width,
-        max_sequences=max_sequences, positives_of=positives_of, seed=seed,
-    )
-    started = time.monotonic()
-    motifs = extract_motifs(
-        conv, tokens, alphabet=model.info.alphabet, threshold=threshold,
-        threshold_fraction=threshold_fraction, batch_size=batch_size, device=runtime.device,
-        progress=len(tokens) > 20 * batch_size and runtime.progress,
-    )
-    scan_seconds = time.monotonic() - started
-    tested = {m.name: m.ppm for m in motifs if m.nsites >= min_sites}
-    database = Database.from_jaspar(release)
-    result = match_motifs(tested, database, settings, name_column="filter", threads=n_threads)
-    matches = result.matches
-    table = filter_table(motifs, result.queries, min_sites, evalue_threshold)
-    summary = {
-        "model": str(model_file), "data": str(data_path), "arch": model.info.arch,
-        "n_sequences": int(len(tokens)), "sequence_length": int(tokens.shape[1]),
-        "n_filters": len(motifs), "kernel_width": width,
-        "threshold": threshold, "threshold_fraction": threshold_fraction,
-        "positives_of": positives_of, "min_sites": min_sites,
-        "n_with_sites": int(sum(m.nsites > 0 for m in motifs)),
-        "n_too_few_sites": int((table["status"] == STATUS_TOO_FEW).sum()),
-        "n_no_sites": int((table["status"] == STATUS_NO_SITES).sum()),
-        "n_uninformative": int((table["status"] == STATUS_UNINFORMATIVE).sum()),
-        "n_tested": int((table["status"] == STATUS_TESTED).sum()),
-        "release": release, "collection": "CORE", "tax_group": "vertebrates",
-        "n_database_motifs": len(database), **settings.as_dict(),
-        "qvalue_threshold": QVALUE_THRESHOLD,
-        "n_matched_evalue": int(table["matched"].sum()),
-        "n_matched_qvalue": int((table["q_value"].astype(float) < QVALUE_THRESHOLD).sum()),
-        "n_distinct_jaspar_matched": int(
-            table.loc[table["matched"], "best_target_id"].nunique()
-        ),
-        "scan_seconds": round(scan_seconds, 2),
-    }
-    if decoys:
-        summary["decoys"] = decoy_false_match_rate(
-            tested, {m.name: m.nsites for m in motifs}, database, settings, seed=seed,
-            threads=n_threads,
-        )
-    with atomic_directory(outdir) as tmp:
-        write_meme(tmp / "motifs.meme", [(m.name, m.ppm, m.nsites) for m in motifs if m.nsites])
-        table.to_csv(tmp / "filters.tsv", sep="\t", index=False, float_format="%.6g")
-        matches.to_csv(tmp / "tomtom.tsv", sep="\t", index=False, float_format="%.6g")
-        if logos:
-            _write_logos(tmp, motifs, table, matches, release, planted)
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    return summary
-
-
-def _write_logos(
-    outdir: Path, motifs: Sequence[FilterMotif], table: Any, matches: Any, release: str,
-    planted: Collection[str] | None = None,
-) -> None:
-    """logos/filter_NNN.png for every matched filter and logos_overview.png of the best ones."""
-    counts = {m.matrix_id: m.pfm for m in load_jaspar(release)}
-    best = matches[matches["rank"] == 1].set_index("filter")
-    matched = table[table["matched"]].sort_values("p_value", kind="stable")
-    (outdir / "logos").mkdir()
-    pairs = []
-    for _, row in matched.iterrows():
-        motif = motifs[int(row["filter"])]
-        match = best.loc[motif.name]
-        target = counts[match["target_id"]]
-        plot_match_logo(outdir / "logos" / f"{motif.name}.png", motif, match, target, planted)
-        if len(pairs) < OVERVIEW_ROWS:
-            pairs.append((motif, match, target))
-    plot_overview(outdir / "logos_overview.png", pairs, planted)

@@ -1,60 +1,35 @@
-"""Motif-to-database comparison as the MEME suite's TOMTOM does it, with Pearson column scores.
+"""Motif-to-database comparison as the MEME suite's TOMTOM does it: named queries, trimming, tables.
 
-The DanQ paper matched its filters to JASPAR with TOMTOM 4.11 (``-dist pearson -min-overlap 5``,
-matched = E < 0.01). memelite, the maintained Python TOMTOM, scores columns by Euclidean distance
-only, and with that score flat, low-information matrices match long low-information database
-motifs at tiny p-values. This module therefore implements TOMTOM's method with the Pearson
-correlation (:func:`tomtom_pearson`), keeps memelite's Euclidean TOMTOM as an option
-(``dist="euclidean"``), and puts both behind one entry point, :func:`match_motifs`, used by
-``danq motifs`` and ``danq tomtom`` alike.
-
-TOMTOM's statistics (MEME 4.x "complete scores", the default), per query motif of width ``w``:
-
-1. Every query column is scored against every column of the database, each database motif taken
-   in both orientations (its reverse complement too): the Pearson correlation of the two
-   4-vectors (0 when a column is constant), :func:`pearson_column_scores`.
-2. Each query column's scores are shifted by their median over the database columns, so an
-   unaligned column is worth the median (0) and a long overhang is neither rewarded nor punished;
-   the shifted scores are rounded onto an integer grid (:data:`BINS` steps over the query's
-   score range).
-3. An alignment of the query with a target of width ``L`` (``w + L - 1`` offsets) scores the sum
-   of the aligned columns' shifted scores; the best offset with at least ``min_overlap`` aligned
-   columns is kept (ties: the larger overlap).
-4. The null distribution treats each aligned query column's score as an independent draw from
-   its scores against all database columns: the distribution of a sum over a run of query columns
-   is the convolution of the columns' score histograms. The p-value is that of the *maximum* over
-   all ``2 (w + L - 1)`` alignments (both orientations), alignments taken as independent:
-   ``P(max >= s) = 1 - prod_a (1 - P(S_a >= s))``.
-5. E = p × number of database motifs. q: Benjamini–Hochberg *per query* over the query's
-   comparisons (every database motif in both orientations, as MEME lists them), then the better
-   orientation of each motif is reported. MEME additionally estimates the share of true nulls
-   (π0 ≈ 0.98 in the published runs); we take π0 = 1, so our q-values are at most ~2 % higher.
+The scores and statistics are :mod:`danq.motifs.scoring`'s (TOMTOM with Pearson column scores as
+the DanQ paper ran it, or memelite's Euclidean TOMTOM); this module puts them behind one entry
+point, :func:`match_motifs`, used by ``danq motifs`` and ``danq tomtom`` alike, and by
+:func:`tomtom`, the same comparison for a notebook (``danq.tomtom``). E = p × number of database
+motifs; q-values are per query (see :mod:`danq.motifs.scoring`).
 
 Low-information flanks are trimmed from each query before it is compared (a column is a flank
 while its information content is below ``trim_bits``), and a query whose trimmed matrix holds
 less than ``min_bits`` bits in total, or fewer than ``min_width`` columns, is reported as
-``uninformative`` and not compared: a flat matrix has no motif to match. :func:`decoy_false_match_rate`
-measures what is left of false matches on decoys of the queries' widths (columns shuffled, and
-matrices counted from background-only sites).
+``uninformative`` and not compared: a flat matrix has no motif to match.
+:func:`danq.motifs.decoys.decoy_false_match_rate` measures what is left of false matches on
+decoys of the queries' widths (columns shuffled, and matrices counted from background-only sites).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from danq.errors import DanqError
+from danq.motifs.matrices import as_ppm, information_content, trim_bounds
+from danq.motifs.scoring import DEFAULT_DIST, DEFAULT_MIN_OVERLAP, DISTANCES, compare
 
-ACGT = "ACGT"
-BINS = 100
-DISTANCES = ("pearson", "euclidean")
-DEFAULT_DIST = "pearson"
-DEFAULT_MIN_OVERLAP = 5
+if TYPE_CHECKING:
+    import pandas as pd
+
 #: A flank column is trimmed while its information content is below this (bits): about the
 #: information a uniform column shows by chance when counted from 10 sites (~2.16 / n bits).
 DEFAULT_TRIM_BITS = 0.25
@@ -64,274 +39,14 @@ DEFAULT_MIN_BITS = 4.0
 DEFAULT_MIN_WIDTH = 4
 DEFAULT_EVALUE = 0.01
 DEFAULT_TOP = 5
-#: Sites per column of a background decoy when a query's site count is unknown.
-DEFAULT_DECOY_SITES = 100
 
 STATUS_INFORMATIVE = "tested"
 STATUS_UNINFORMATIVE = "uninformative"
-DECOY_KINDS = ("shuffled", "background")
 
 MATCH_COLUMNS = [
     "rank", "target_id", "target_name", "p_value", "e_value", "q_value",
     "offset", "strand", "overlap", "score",
 ]
-
-
-# --------------------------------------------------------------------------------------------
-# Matrices
-
-
-def information_content(ppm: np.ndarray) -> np.ndarray:
-    """Bits per column, ``2 + Σ p log2 p`` against a uniform background: shape (…, k)."""
-    p = np.asarray(ppm, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        plogp = np.where(p > 0, p * np.log2(np.where(p > 0, p, 1.0)), 0.0)
-    return 2.0 + plogp.sum(axis=-2)
-
-
-def reverse_complement(ppm: np.ndarray) -> np.ndarray:
-    """The (4, k) matrix of the other strand (rows ACGT: complement = reversed rows)."""
-    return np.ascontiguousarray(np.asarray(ppm)[::-1, ::-1])
-
-
-def trim_bounds(ppm: np.ndarray, trim_bits: float) -> tuple[int, int]:
-    """``(start, stop)`` of the matrix without its low-information flanks.
-
-    Columns are dropped from each end while their information content is below ``trim_bits``;
-    inner low-information columns stay (they are part of the motif's spacing). An all-flat
-    matrix gives ``(0, 0)``.
-    """
-    informative = np.flatnonzero(information_content(ppm) >= trim_bits)
-    if informative.size == 0:
-        return 0, 0
-    return int(informative[0]), int(informative[-1]) + 1
-
-
-def as_ppm(matrix: np.ndarray, what: str) -> np.ndarray:
-    """A (4, k) float64 probability matrix (columns normalised); DanqError naming ``what`` if not."""
-    m = np.asarray(matrix, dtype=np.float64)
-    if m.ndim != 2 or m.shape[0] != 4 or m.shape[1] < 1:
-        raise DanqError(f"{what}: expected a (4, k) matrix, got shape {m.shape}")
-    if not np.isfinite(m).all() or (m < 0).any():
-        raise DanqError(f"{what}: matrix has negative or non-finite entries")
-    totals = m.sum(axis=0, keepdims=True)
-    if (totals <= 0).any():
-        raise DanqError(f"{what}: a column sums to 0")
-    return m / totals
-
-
-# --------------------------------------------------------------------------------------------
-# TOMTOM with Pearson column scores
-
-
-def pearson_column_scores(query: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Pearson correlation of every query column with every target column: (w, N).
-
-    ``query`` is (4, w) and ``targets`` (4, N), probabilities. As in TOMTOM, the mean of a
-    column is taken as 1/4 (exact for probabilities) and a constant column scores 0.
-    """
-    q = np.asarray(query, dtype=np.float64) - 0.25
-    t = np.asarray(targets, dtype=np.float64) - 0.25
-    numerator = q.T @ t
-    denominator = np.sqrt(np.outer((q * q).sum(axis=0), (t * t).sum(axis=0)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), 0.0)
-
-
-@dataclass
-class _Database:
-    """Database motifs in both orientations, columns concatenated, grouped by width."""
-
-    n_motifs: int
-    columns: np.ndarray  # (4, N): motif 0 forward, motif 0 reverse, motif 1 forward, ...
-    # width -> (motif indices (n,), column indices (n, 2, width)): orientation 0 '+', 1 '-'
-    by_width: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-
-
-def _database(targets: Sequence[np.ndarray]) -> _Database:
-    blocks, starts, start = [], [], 0
-    for t in targets:
-        forward = np.asarray(t, dtype=np.float64)
-        for oriented in (forward, reverse_complement(forward)):
-            blocks.append(oriented)
-            starts.append(start)
-            start += oriented.shape[1]
-    db = _Database(len(targets), np.concatenate(blocks, axis=1))
-    widths = np.array([t.shape[1] for t in targets])
-    for width in np.unique(widths):
-        motifs = np.flatnonzero(widths == width)
-        first = np.array(starts).reshape(-1, 2)[motifs]  # (n, 2)
-        db.by_width[int(width)] = (motifs, first[:, :, None] + np.arange(width))
-    return db
-
-
-def _alignment_columns(w: int, length: int) -> list[tuple[int, int, int]]:
-    """Every offset of a width-``w`` query against a width-``length`` target.
-
-    Returns ``(offset, first query column, last query column + 1)`` where ``offset`` = target
-    column − query column (MEME's "optimal offset"), for offsets −(w−1) … length−1.
-    """
-    result = []
-    for offset in range(-(w - 1), length):
-        first = max(0, -offset)
-        stop = min(w, length - offset)
-        result.append((offset, first, stop))
-    return result
-
-
-class _SumDistributions:
-    """Survival functions of the sum of shifted scores of every run of query columns."""
-
-    def __init__(self, z: np.ndarray):
-        w, n = z.shape
-        lows = z.min(axis=1)
-        pmfs = [np.bincount(z[i] - lows[i]) / n for i in range(w)]
-        self.table: dict[tuple[int, int], tuple[int, np.ndarray]] = {}
-        for first in range(w):
-            low, pmf = int(lows[first]), pmfs[first]
-            for last in range(first, w):
-                if last > first:
-                    pmf = np.convolve(pmf, pmfs[last])
-                    low += int(lows[last])
-                # survival P(S >= low + k), summed from the tail so small values stay exact
-                survival = np.minimum(np.cumsum(pmf[::-1])[::-1], 1.0)
-                self.table[(first, last + 1)] = (low, survival)
-
-    def survival(self, first: int, stop: int, scores: np.ndarray) -> np.ndarray:
-        """``P(S >= score)`` for the sum over query columns ``first … stop-1``."""
-        low, sf = self.table[(first, stop)]
-        index = scores - low
-        inside = np.clip(index, 0, len(sf) - 1)
-        return np.where(index < 0, 1.0, np.where(index >= len(sf), 0.0, sf[inside]))
-
-
-def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
-    """Benjamini–Hochberg q-values along the last axis (monotone, capped at 1)."""
-    p = np.asarray(p_values, dtype=np.float64)
-    m = p.shape[-1]
-    order = np.argsort(p, axis=-1, kind="stable")
-    ranked = np.take_along_axis(p, order, axis=-1) * m / np.arange(1, m + 1)
-    ranked = np.minimum.accumulate(ranked[..., ::-1], axis=-1)[..., ::-1]
-    q = np.empty_like(p)
-    np.put_along_axis(q, order, np.minimum(ranked, 1.0), axis=-1)
-    return q
-
-
-def _pearson_one_query(query: np.ndarray, db: _Database, min_overlap: int) -> dict[str, np.ndarray]:
-    w = query.shape[1]
-    scores = pearson_column_scores(query, db.columns)
-    shifted = scores - np.median(scores, axis=1, keepdims=True)
-    spread = float(shifted.max() - shifted.min())
-    scale = BINS / spread if spread > 0 else 1.0
-    z = np.rint(shifted * scale).astype(np.int64)
-    sums = _SumDistributions(z)
-
-    n = db.n_motifs
-    best_p = np.ones((n, 2))
-    best_score = np.zeros((n, 2), dtype=np.int64)
-    best_offset = np.zeros((n, 2), dtype=np.int64)
-    best_overlap = np.zeros((n, 2), dtype=np.int64)
-    for length, (motifs, columns) in db.by_width.items():
-        block = z[:, columns]  # (w, n, 2, L)
-        alignments = _alignment_columns(w, length)
-        required = min(min_overlap, w, length)
-        score = np.full(block.shape[1:3], np.iinfo(np.int64).min)
-        offset = np.zeros_like(score)
-        overlap = np.zeros_like(score)
-        for off, first, stop in alignments:
-            if stop - first < required:
-                continue
-            rows = np.arange(first, stop)
-            s = block[rows, :, :, rows + off].sum(axis=0)  # (n, 2)
-            better = (s > score) | ((s == score) & (stop - first > overlap))
-            score = np.where(better, s, score)
-            offset = np.where(better, off, offset)
-            overlap = np.where(better, stop - first, overlap)
-        # P(max over all 2 (w + L - 1) alignments >= score), alignments independent
-        log_all_below = np.zeros(score.shape)
-        for _, first, stop in alignments:
-            tail = sums.survival(first, stop, score)
-            with np.errstate(divide="ignore"):
-                log_all_below += 2.0 * np.log1p(-np.minimum(tail, 1.0))
-        p = -np.expm1(log_all_below)
-        best_p[motifs], best_score[motifs] = p, score
-        best_offset[motifs], best_overlap[motifs] = offset, overlap
-
-    q_both = benjamini_hochberg(best_p.ravel()).reshape(best_p.shape)
-    strand = (best_p[:, 1] < best_p[:, 0]).astype(np.int64)  # ties: forward
-    pick = np.arange(n)
-    return {
-        "p_value": np.clip(best_p[pick, strand], 0.0, 1.0),
-        "q_value": q_both[pick, strand],
-        "score": best_score[pick, strand] / scale,
-        "offset": best_offset[pick, strand],
-        "overlap": best_overlap[pick, strand],
-        "strand": np.where(strand == 1, "-", "+"),
-    }
-
-
-def tomtom_pearson(
-    queries: Sequence[np.ndarray], targets: Sequence[np.ndarray],
-    min_overlap: int = DEFAULT_MIN_OVERLAP,
-) -> dict[str, np.ndarray]:
-    """TOMTOM (complete scores, Pearson columns) of every query against every target.
-
-    Parameters
-    ----------
-    queries, targets
-        (4, k) probability matrices, rows ACGT.
-    min_overlap
-        Aligned columns an offset needs (lowered to the shorter motif's width, as TOMTOM does).
-
-    Returns
-    -------
-    dict of (n_queries, n_targets) arrays
-        ``p_value``; ``q_value`` (Benjamini–Hochberg over the query's comparisons in both
-        orientations); ``score`` (sum of median-shifted column correlations of the best offset);
-        ``offset`` (target column − query column, on the reverse complement of the target when
-        ``strand`` is ``-``); ``overlap``; ``strand``.
-    """
-    if min_overlap < 1:
-        raise DanqError(f"--min-overlap {min_overlap}: must be at least 1")
-    if not targets:
-        raise DanqError("no database motifs to compare against")
-    db = _database(targets)
-    rows = [_pearson_one_query(np.asarray(q, dtype=np.float64), db, min_overlap) for q in queries]
-    keys = ("p_value", "q_value", "score", "offset", "overlap", "strand")
-    if not rows:
-        return {k: np.empty((0, len(targets))) for k in keys}
-    return {k: np.stack([r[k] for r in rows]) for k in keys}
-
-
-def tomtom_euclidean(
-    queries: Sequence[np.ndarray], targets: Sequence[np.ndarray], threads: int | None = None,
-) -> dict[str, np.ndarray]:
-    """memelite's TOMTOM (Euclidean column scores), with per-query BH q-values over the targets.
-
-    memelite reports one p-value per target (the better strand, corrected for two), so the
-    q-values run over the query's targets rather than over both orientations.
-    """
-    from danq.runtime import configure_numba_cache
-
-    configure_numba_cache()
-    import memelite
-
-    qs = [np.ascontiguousarray(q, dtype=np.float64) for q in queries]
-    ts = [np.ascontiguousarray(t, dtype=np.float64) for t in targets]
-    if not qs:
-        keys = ("p_value", "q_value", "score", "offset", "overlap", "strand")
-        return {k: np.empty((0, len(ts))) for k in keys}
-    p, score, offset, overlap, strand = memelite.tomtom(qs, ts, n_jobs=-1 if not threads else threads)
-    p = np.clip(p, 0.0, 1.0)
-    return {
-        "p_value": p, "q_value": benjamini_hochberg(p), "score": score,
-        "offset": offset.astype(np.int64), "overlap": overlap.astype(np.int64),
-        "strand": np.where(strand > 0.5, "-", "+"),
-    }
-
-
-# --------------------------------------------------------------------------------------------
-# Queries against a database: trimming, matching, tables
 
 
 @dataclass(frozen=True)
@@ -381,7 +96,8 @@ class Database:
     ppms: list[np.ndarray]
 
     @classmethod
-    def from_jaspar(cls, release: str) -> Database:
+    def from_jaspar(cls, release: str | int) -> Database:
+        """JASPAR CORE vertebrates of a release bundled with pyjaspar (nothing is downloaded)."""
         from danq.formats.jaspar import load_jaspar
 
         motifs = load_jaspar(release)
@@ -424,14 +140,6 @@ def trim_queries(
     return rows, informative
 
 
-def _compare(trimmed: Mapping[str, np.ndarray], database: Database, settings: MatchSettings,
-             threads: int | None) -> dict[str, np.ndarray]:
-    matrices = list(trimmed.values())
-    if settings.dist == "pearson":
-        return tomtom_pearson(matrices, database.ppms, settings.min_overlap)
-    return tomtom_euclidean(matrices, database.ppms, threads)
-
-
 def match_motifs(
     queries: Mapping[str, np.ndarray],
     database: Database,
@@ -468,7 +176,10 @@ def match_motifs(
     if not len(database):
         raise DanqError("no database motifs to compare against")
     rows, trimmed = trim_queries(queries, settings)
-    result = _compare(trimmed, database, settings, threads) if trimmed else None
+    result = (
+        compare(list(trimmed.values()), database.ppms, settings.dist, settings.min_overlap, threads)
+        if trimmed else None
+    )
     match_rows = []
     best: dict[str, dict[str, Any]] = {}
     starts = {name: row["trim_start"] for name, row in zip(queries, rows, strict=True)}
@@ -504,213 +215,77 @@ def match_motifs(
     )
 
 
-# --------------------------------------------------------------------------------------------
-# Decoys: how often does a motif-free matrix "match"?
-
-
-def shuffled_decoy(ppm: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The matrix with its columns in random order: same columns and information, no motif."""
-    return np.asarray(ppm)[:, rng.permutation(ppm.shape[1])]
-
-
-def background_decoy(width: int, nsites: int, rng: np.random.Generator) -> np.ndarray:
-    """A matrix counted from ``nsites`` uniform-background sites: what a filter without a motif
-    would give from the same number of sites (near flat when ``nsites`` is large)."""
-    counts = rng.multinomial(max(1, int(nsites)), [0.25] * 4, size=width).T
-    return counts / counts.sum(axis=0, keepdims=True)
-
-
-def make_decoys(
-    queries: Mapping[str, np.ndarray], nsites: Mapping[str, int], seed: int = 0,
-) -> dict[str, dict[str, np.ndarray]]:
-    """One shuffled-column and one background-only decoy per query, of the query's width."""
-    rng = np.random.default_rng(seed)
-    decoys: dict[str, dict[str, np.ndarray]] = {kind: {} for kind in DECOY_KINDS}
-    for name, matrix in queries.items():
-        ppm = as_ppm(matrix, f"motif {name}")
-        sites = int(nsites.get(name) or DEFAULT_DECOY_SITES)
-        decoys["shuffled"][f"{name}~shuffled"] = shuffled_decoy(ppm, rng)
-        decoys["background"][f"{name}~background"] = background_decoy(ppm.shape[1], sites, rng)
-    return decoys
-
-
-def decoy_false_match_rate(
-    queries: Mapping[str, np.ndarray],
-    nsites: Mapping[str, int],
-    database: Database,
-    settings: MatchSettings | None = None,
+def tomtom(
+    motifs: str | os.PathLike[str] | Mapping[str, np.ndarray],
+    database: Database | None = None,
     *,
-    seed: int = 0,
-    threads: int | None = None,
-) -> dict[str, Any]:
-    """Run decoys of the queries through :func:`match_motifs`; count how many "match".
-
-    Returns, per decoy kind and overall: ``n`` decoys, ``n_informative`` (passed trimming and
-    the information filter), ``n_matched`` (best E below the threshold) and ``rate`` =
-    n_matched / n, the false-match rate of the criterion on motif-free matrices.
-    """
-    settings = (settings or MatchSettings()).check()
-    summary: dict[str, Any] = {"seed": seed}
-    total = {"n": 0, "n_informative": 0, "n_matched": 0}
-    for kind, decoys in make_decoys(queries, nsites, seed).items():
-        table = match_motifs(decoys, database, settings, threads=threads).queries
-        counts = {
-            "n": len(table),
-            "n_informative": int((table["status"] == STATUS_INFORMATIVE).sum()) if len(table) else 0,
-            "n_matched": int(table["matched"].sum()) if len(table) else 0,
-        }
-        counts["rate"] = counts["n_matched"] / counts["n"] if counts["n"] else None
-        summary[kind] = counts
-        for key in total:
-            total[key] += counts[key]
-    total["rate"] = total["n_matched"] / total["n"] if total["n"] else None
-    summary["all"] = total
-    return summary
-
-
-# --------------------------------------------------------------------------------------------
-# MEME files
-
-
-@dataclass
-class MemeMotif:
-    """One motif of a MEME file: name, (4, w) probabilities (rows ACGT) and nsites (0 if absent)."""
-
-    name: str
-    ppm: np.ndarray
-    nsites: int = 0
-
-
-def _header_value(line: str, key: str) -> str | None:
-    parts = line.replace("=", "= ").split()
-    for i, part in enumerate(parts[:-1]):
-        if part == f"{key}=":
-            return parts[i + 1]
-    return None
-
-
-def read_meme(path: str | os.PathLike[str]) -> list[MemeMotif]:
-    """The motifs of a MEME (version 4/5 text) file, DNA alphabet only.
-
-    Raises DanqError with the file name and line for a file that is not MEME text, a non-DNA
-    alphabet, a matrix whose rows do not have 4 numbers, or a width that disagrees with ``w=``.
-    """
-    from danq.io import require_file
-
-    p = require_file(path, "MEME file")
-    try:
-        lines = p.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError:
-        raise DanqError(f"{p}: not a MEME text file (not UTF-8 text)") from None
-    if not any(line.startswith("MEME version") for line in lines[:50]):
-        raise DanqError(f"{p}: not a MEME motif file (no 'MEME version' line)")
-    motifs: list[MemeMotif] = []
-    name: str | None = None
-    i = 0
-    while i < len(lines):
-        line = lines[i].strip()
-        if line.startswith("ALPHABET"):
-            alphabet = line.split("=", 1)[-1].strip().split()[0] if "=" in line else ""
-            if alphabet.upper() not in ("ACGT", "DNA"):
-                raise DanqError(f"{p}:{i + 1}: alphabet {alphabet!r} is not DNA (ACGT)")
-        elif line.startswith("MOTIF"):
-            fields = line.split()
-            if len(fields) < 2:
-                raise DanqError(f"{p}:{i + 1}: MOTIF line without a name")
-            name = fields[1]
-        elif line.startswith("letter-probability matrix"):
-            if name is None:
-                raise DanqError(f"{p}:{i + 1}: matrix before any MOTIF line")
-            width_text, sites_text = _header_value(line, "w"), _header_value(line, "nsites")
-            rows: list[list[float]] = []
-            j = i + 1
-            while j < len(lines):
-                text = lines[j].strip()
-                if not text:
-                    if rows:
-                        break
-                    j += 1
-                    continue
-                try:
-                    values = [float(v) for v in text.split()]
-                except ValueError:
-                    break
-                if len(values) != 4:
-                    raise DanqError(f"{p}:{j + 1}: motif {name}: expected 4 numbers, got {len(values)}")
-                rows.append(values)
-                j += 1
-                if width_text is not None and len(rows) == int(float(width_text)):
-                    break
-            if not rows or (width_text is not None and len(rows) != int(float(width_text))):
-                raise DanqError(f"{p}:{i + 1}: motif {name}: w= {width_text} but {len(rows)} rows")
-            ppm = as_ppm(np.array(rows).T, f"{p}: motif {name}")
-            nsites = int(float(sites_text)) if sites_text else 0
-            motifs.append(MemeMotif(name, ppm, nsites))
-            name = None
-            i = j
-            continue
-        i += 1
-    if not motifs:
-        raise DanqError(f"{p}: no letter-probability matrix in the file")
-    names = [m.name for m in motifs]
-    duplicated = {n for n in names if names.count(n) > 1}
-    if duplicated:
-        raise DanqError(f"{p}: motif name {sorted(duplicated)[0]!r} appears twice")
-    return motifs
-
-
-# --------------------------------------------------------------------------------------------
-# `danq tomtom`
-
-
-def run_tomtom(
-    meme_path: str | os.PathLike[str],
-    outdir: str | os.PathLike[str],
-    *,
-    release: str | None = None,
+    release: str | int | None = None,
     settings: MatchSettings | None = None,
-    decoys: bool = True,
-    seed: int = 0,
+    top: int | None = None,
     threads: int | None = None,
-) -> dict[str, Any]:
-    """``danq tomtom``: compare a MEME file's motifs to JASPAR CORE vertebrates.
+) -> pd.DataFrame:
+    """Compare motifs with JASPAR CORE vertebrates (or another database) as ``danq tomtom`` does.
 
-    Writes (atomically) ``tomtom.tsv`` (the best matches per query, the columns of ``danq
-    motifs``' tomtom.tsv with ``query`` for ``filter``), ``queries.tsv`` (one row per motif:
-    trimming, information, status, best match, ``matched``) and ``summary.json`` (counts, the
-    settings, and the decoy false-match rate). Returns the summary.
+    A thin wrapper of :func:`match_motifs` for a notebook: the same trimming, information filter
+    and TOMTOM statistics (Pearson column scores, min overlap 5, E = p × database size, q per
+    motif), returning the table ``danq tomtom`` writes as ``tomtom.tsv``.
+
+    Parameters
+    ----------
+    motifs
+        A MEME motif file (path), or a mapping ``{name: matrix}`` of (4, w) probability or
+        count matrices, rows in ACGT order (counts are normalised per column).
+    database
+        The motifs to compare against; default JASPAR CORE vertebrates of ``release``.
+    release
+        A JASPAR release bundled with pyjaspar (nothing is downloaded), e.g. ``"JASPAR2016"``
+        (the DanQ paper's database); default ``JASPAR2024``, as ``danq tomtom``. Not with
+        ``database``.
+    settings
+        Distance, overlap, trimming and match criterion (:class:`MatchSettings`; default: the
+        DanQ paper's TOMTOM run, flanks trimmed).
+    top
+        Matches to keep per motif, lowest p-value first; overrides ``settings.top`` (5).
+    threads
+        CPU threads for memelite's Euclidean TOMTOM (``settings.dist == "euclidean"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The best ``top`` matches of every informative motif (uninformative ones are left out):
+        columns ``query, rank, target_id, target_name, p_value, e_value, q_value, offset,
+        strand, overlap, score``; ``rank`` 1 is the best match, ``offset`` is target column −
+        query column (on the target's reverse complement when ``strand`` is ``-``).
+
+    Examples
+    --------
+    A made-up motif against a two-motif database (its reverse complement matches the first):
+
+    >>> import numpy as np
+    >>> from danq.motifs.tomtom import Database, tomtom
+    >>> def word(letters):  # a (4, w) matrix with probability 1 on each letter
+    ...     return np.eye(4)[:, ["ACGT".index(c) for c in letters]]
+    >>> database = Database(ids=["MA1", "MA2"], names=["GATA-like", "E-box"],
+    ...                     ppms=[word("AGATAAGGC"), word("CACGTG")])
+    >>> hits = tomtom({"mine": word("TTATCT")}, database, top=1)
+    >>> hits[["query", "target_id", "strand", "offset", "overlap"]]
+      query target_id strand  offset  overlap
+    0  mine       MA1      -       3        6
+    >>> bool(hits.loc[0, "e_value"] < 0.01)
+    True
     """
-    import json
+    if database is not None and release is not None:
+        raise DanqError("give a database or a JASPAR release, not both")
+    if isinstance(motifs, (str, os.PathLike)):
+        from danq.motifs.meme import read_meme
 
-    from danq.formats.jaspar import DEFAULT_RELEASE, normalise_release
-    from danq.io import atomic_directory
+        queries = {m.name: m.ppm for m in read_meme(motifs)}
+    else:
+        queries = dict(motifs)
+    if database is None:
+        from danq.formats.jaspar import DEFAULT_RELEASE
 
-    settings = (settings or MatchSettings()).check()
-    release = normalise_release(release or DEFAULT_RELEASE)
-    out = Path(outdir).resolve()
-    if out in Path(meme_path).resolve().parents:
-        raise DanqError(f"{meme_path}: lies inside the output directory {outdir}, which is "
-                        "replaced; choose another -o")
-    motifs = read_meme(meme_path)
-    database = Database.from_jaspar(release)
-    queries = {m.name: m.ppm for m in motifs}
-    result = match_motifs(queries, database, settings, threads=threads)
-    table = result.queries
-    summary: dict[str, Any] = {
-        "motifs": str(meme_path), "n_motifs": len(motifs),
-        "n_informative": int((table["status"] == STATUS_INFORMATIVE).sum()),
-        "n_uninformative": int((table["status"] == STATUS_UNINFORMATIVE).sum()),
-        "n_matched": int(table["matched"].sum()),
-        "n_distinct_targets_matched": int(table.loc[table["matched"], "best_target_id"].nunique()),
-        "release": release, "collection": "CORE", "tax_group": "vertebrates",
-        "n_database_motifs": len(database), **settings.as_dict(),
-    }
-    if decoys:
-        nsites = {m.name: m.nsites for m in motifs}
-        summary["decoys"] = decoy_false_match_rate(
-            queries, nsites, database, settings, seed=seed, threads=threads)
-    with atomic_directory(outdir) as tmp:
-        result.matches.to_csv(Path(tmp) / "tomtom.tsv", sep="\t", index=False, float_format="%.6g")
-        table.to_csv(Path(tmp) / "queries.tsv", sep="\t", index=False, float_format="%.6g")
-        (Path(tmp) / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    return summary
+        database = Database.from_jaspar(DEFAULT_RELEASE if release is None else release)
+    if top is not None:
+        settings = replace(settings or MatchSettings(), top=top)
+    return match_motifs(queries, database, settings, threads=threads).matches
