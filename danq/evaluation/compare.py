@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 
 from danq.errors import DanqError
-from danq.evaluation.evaluate import read_metrics, write_json
+from danq.formats.metrics import read_metrics
 from danq.io import atomic_path
 from danq.io.plotting import pyplot, save_figure
+from danq.io.tables import write_json
 
 OVERALL = "all"
 MAX_NAMED_POINTS = 40  # up to this many targets each point carries its target's name

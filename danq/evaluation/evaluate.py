@@ -5,13 +5,14 @@ Outputs in ``OUTDIR``:
 * ``metrics.tsv`` — one row per target: ``target, category, n_pos, n_neg, roc_auc, pr_auc``
   (PR AUC is scikit-learn's average precision). A target with no positive or no negative test sample
   cannot be scored: its AUCs are ``NaN`` and it is listed in the summary, never given 0.5.
+  Scores: :mod:`danq.evaluation.metrics`; the file format: :mod:`danq.formats.metrics`.
 * ``summary.json`` — median and mean ROC/PR AUC per category and overall, ``n_scored``,
   ``n_not_scored`` and the not-scored targets, plus what was evaluated and how.
 * ``predictions.h5`` — the probabilities with labels, names and target names (layout:
   :mod:`danq.formats.predictions`), so metrics and plots can be redone without the model
   (:func:`evaluate_predictions`, ``danq evaluate --from-predictions``).
 * ``curves.png`` / ``curves.svg`` — ROC and PR curves of the best, median and worst target of each
-  category.
+  category (:mod:`danq.evaluation.curves`).
 
 Reverse-complement averaging (on by default, as DeepSEA evaluated):
 
@@ -28,8 +29,6 @@ Target categories come from the dataset; an empty category is reported as ``"all
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -41,315 +40,23 @@ import pandas as pd
 
 from danq.encoders import reverse_complement_tokens
 from danq.errors import DanqError
+from danq.evaluation.curves import plot_curves
+from danq.evaluation.metrics import score_targets, summarize
+from danq.formats.metrics import write_metrics
 from danq.formats.predictions import H5PredictionWriter, read_predictions
-from danq.inference.predictor import DEFAULT_BATCH_SIZE, Predictor, load_predictor
+from danq.inference.predictor import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_RC_AVERAGE,
+    Predictor,
+    load_predictor,
+)
 from danq.io import atomic_path
-from danq.io.plotting import pyplot, save_figure
-
-UNCATEGORISED = "all"
-METRIC_COLUMNS = ["target", "category", "n_pos", "n_neg", "roc_auc", "pr_auc"]
+from danq.io.tables import write_json
+from danq.runtime import DEFAULT_DEVICE, DEFAULT_PRECISION, InferenceSettings
 
 #: ``oracle(record_names, target_names)`` -> (records, targets) scores of the best possible model
 #: (a ceiling); it raises DanqError when the records or targets are not the ones it knows.
 Oracle = Callable[[Sequence[str], Sequence[str]], np.ndarray]
-
-
-# --------------------------------------------------------------------------------------------------
-# Metrics
-# --------------------------------------------------------------------------------------------------
-
-
-def category_names(categories: Sequence[str], n_targets: int) -> list[str]:
-    """Categories per target with ``''`` (unknown) replaced by :data:`UNCATEGORISED`."""
-    cats = list(categories) if categories is not None and len(categories) == n_targets else []
-    if not cats:
-        cats = [""] * n_targets
-    return [c if c else UNCATEGORISED for c in cats]
-
-
-def per_target_auc(labels: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """ROC AUC and PR AUC (average precision) per target column, with scikit-learn.
-
-    A target whose labels are all 0 or all 1 cannot be ranked: it gets ``NaN`` for both, never 0.5.
-    Shared by training (validation AUCs) and evaluation, so both use one definition.
-    """
-    from sklearn.metrics import average_precision_score, roc_auc_score
-
-    labels = np.asarray(labels)
-    n_pos = labels.sum(axis=0, dtype=np.int64)
-    n_neg = labels.shape[0] - n_pos
-    roc = np.full(labels.shape[1], np.nan)
-    pr = np.full(labels.shape[1], np.nan)
-    for j in np.flatnonzero((n_pos > 0) & (n_neg > 0)):
-        y = np.ascontiguousarray(labels[:, j]).astype(bool)
-        p = np.ascontiguousarray(scores[:, j], dtype=np.float64)
-        roc[j] = roc_auc_score(y, p)
-        pr[j] = average_precision_score(y, p)
-    return roc, pr
-
-
-def score_targets(
-    probabilities: np.ndarray,
-    labels: np.ndarray,
-    target_names: Sequence[str],
-    target_categories: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """Per-target ROC AUC and average precision (PR AUC) with scikit-learn.
-
-    A target whose labels are all 0 or all 1 gets ``NaN`` for both (it cannot be ranked).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns :data:`METRIC_COLUMNS`, one row per target, in target order.
-    """
-    probabilities = np.asarray(probabilities)
-    labels = np.asarray(labels)
-    if probabilities.shape != labels.shape:
-        raise DanqError(
-            f"predictions of shape {probabilities.shape} do not match labels of shape {labels.shape}"
-        )
-    n_targets = probabilities.shape[1]
-    if len(target_names) != n_targets:
-        raise DanqError(f"{len(target_names)} target names for {n_targets} prediction columns")
-    n_pos = labels.sum(axis=0, dtype=np.int64)
-    n_neg = labels.shape[0] - n_pos
-    roc, pr = per_target_auc(labels, probabilities)
-    return pd.DataFrame(
-        {
-            "target": list(target_names),
-            "category": category_names(list(target_categories or []), n_targets),
-            "n_pos": n_pos,
-            "n_neg": n_neg,
-            "roc_auc": roc,
-            "pr_auc": pr,
-        },
-        columns=METRIC_COLUMNS,
-    )
-
-
-def _stats(values: pd.Series) -> dict[str, float | None]:
-    values = values.dropna()
-    if values.empty:
-        return {"median": None, "mean": None}
-    return {"median": float(values.median()), "mean": float(values.mean())}
-
-
-def _group_summary(frame: pd.DataFrame) -> dict[str, Any]:
-    scored = frame["roc_auc"].notna() & frame["pr_auc"].notna()
-    return {
-        "n_targets": int(len(frame)),
-        "n_scored": int(scored.sum()),
-        "roc_auc": _stats(frame["roc_auc"]),
-        "pr_auc": _stats(frame["pr_auc"]),
-    }
-
-
-def summarize(metrics: pd.DataFrame) -> dict[str, Any]:
-    """Median and mean ROC/PR AUC per category and overall; scored and not-scored targets.
-
-    NaN (not scored) targets are left out of the medians and means and listed by name.
-    """
-    not_scored = metrics.loc[metrics["roc_auc"].isna() | metrics["pr_auc"].isna(), "target"]
-    categories = {
-        str(name): _group_summary(group)
-        for name, group in metrics.groupby("category", sort=False)
-    }
-    return {
-        "overall": _group_summary(metrics),
-        "categories": categories,
-        "n_targets": int(len(metrics)),
-        "n_scored": int(len(metrics) - len(not_scored)),
-        "n_not_scored": int(len(not_scored)),
-        "not_scored": [str(t) for t in not_scored],
-    }
-
-
-def read_metrics(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a ``metrics.tsv`` written by :func:`write_metrics` (checks the columns)."""
-    p = Path(path)
-    if not p.is_file():
-        raise DanqError(f"{p}: metrics file does not exist")
-    try:
-        frame = pd.read_csv(p, sep="\t", dtype={"target": str, "category": str},
-                            keep_default_na=False, na_values=["NaN", "nan", ""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DanqError(f"{p}: not a readable TSV ({str(exc).splitlines()[0]})") from None
-    missing = [c for c in ("target", "roc_auc", "pr_auc") if c not in frame.columns]
-    if missing:
-        raise DanqError(f"{p}: missing column(s) {', '.join(missing)} (expected a danq metrics.tsv)")
-    if "category" not in frame.columns:
-        frame["category"] = UNCATEGORISED
-    frame["category"] = frame["category"].fillna("").replace("", UNCATEGORISED)
-    for column in ("roc_auc", "pr_auc"):
-        try:
-            frame[column] = pd.to_numeric(frame[column])
-        except (ValueError, TypeError):
-            raise DanqError(f"{p}: column {column} holds non-numeric values") from None
-        outside = frame[column].notna() & ~frame[column].between(0, 1)
-        if outside.any():
-            row = frame[outside].iloc[0]
-            raise DanqError(
-                f"{p}: target '{row['target']}' has {column} {row[column]:g}; an AUC lies in [0, 1]"
-            )
-    return frame
-
-
-def write_metrics(metrics: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Write the per-target table as TSV (NaN written as ``NaN``), atomically."""
-    with atomic_path(path) as tmp:
-        metrics.to_csv(tmp, sep="\t", index=False, na_rep="NaN", float_format="%.6f")
-
-
-def write_json(data: dict[str, Any], path: str | os.PathLike[str]) -> None:
-    """Write ``data`` as indented JSON, atomically (NaN never appears: it is turned into null)."""
-
-    def clean(value: Any) -> Any:
-        if isinstance(value, float) and math.isnan(value):
-            return None
-        if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [clean(v) for v in value]
-        if isinstance(value, np.generic):
-            return clean(value.item())
-        return value
-
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(clean(data), indent=2) + "\n", encoding="utf-8")
-
-
-# --------------------------------------------------------------------------------------------------
-# Curves
-# --------------------------------------------------------------------------------------------------
-
-
-def representative_targets(metrics: pd.DataFrame,
-                           metric: str = "roc_auc") -> dict[str, list[tuple[str, int]]]:
-    """Per category, the best, median and worst scored target by ``metric`` as ``(role, column)``.
-
-    The median target is the one at the middle rank (lower middle for an even count). ROC and
-    PR panels are ranked separately (``roc_auc`` / ``pr_auc``): the best target by one metric is
-    not always the best by the other.
-    """
-    chosen: dict[str, list[tuple[str, int]]] = {}
-    for category, group in metrics.groupby("category", sort=False):
-        scored = group.dropna(subset=["roc_auc", "pr_auc"]).sort_values(metric, kind="stable")
-        if scored.empty:
-            continue
-        index = list(scored.index)
-        picks = [("best", index[-1]), ("median", index[(len(index) - 1) // 2]), ("worst", index[0])]
-        seen: set[int] = set()
-        chosen[str(category)] = []
-        for role, column in picks:
-            if column not in seen:
-                seen.add(column)
-                chosen[str(category)].append((role, int(column)))
-    return chosen
-
-
-def _thin(x: np.ndarray, y: np.ndarray, max_points: int = 2000) -> tuple[np.ndarray, np.ndarray]:
-    """Keep at most ``max_points`` evenly spaced points of a curve (ends kept): small SVGs."""
-    if len(x) <= max_points:
-        return x, y
-    keep = np.unique(np.linspace(0, len(x) - 1, max_points).round().astype(np.int64))
-    return x[keep], y[keep]
-
-
-def oracle_point(labels: np.ndarray, calls: np.ndarray) -> tuple[float, float] | None:
-    """Recall and precision of 0/1 ``calls`` against boolean ``labels`` (None without calls or
-    positives): where a perfect rule lands on a PR panel when labels carry noise."""
-    labels, calls = np.asarray(labels, dtype=bool), np.asarray(calls, dtype=bool)
-    if not calls.any() or not labels.any():
-        return None
-    hits = float((calls & labels).sum())
-    return hits / float(labels.sum()), hits / float(calls.sum())
-
-
-def plot_curves(
-    probabilities: np.ndarray,
-    labels: np.ndarray,
-    metrics: pd.DataFrame,
-    outdir: str | os.PathLike[str],
-    stem: str = "curves",
-    formats: Sequence[str] = ("png", "svg"),
-    model_label: str = "",
-    oracle: np.ndarray | None = None,
-) -> list[Path]:
-    """ROC (left) and PR (right) curves of each category's best, median and worst targets.
-
-    Each panel ranks the targets by its own metric (ROC AUC left, PR AUC right). Chance is drawn
-    dashed: the diagonal for ROC, each target's positive rate for PR (what a random score's
-    precision is). ``model_label`` names the model in every title; legends sit beside the axes,
-    off the curves (below them). ``oracle`` (rows and columns as ``probabilities``, 0/1: the
-    synthetic benchmark's true rule, :func:`danq.simulation.baselines.oracle_scores`) adds each PR target's
-    ceiling: the oracle's operating point (its recall and precision against the written labels),
-    drawn as a star. Returns the written paths (``OUTDIR/curves.png``, ``.svg``).
-    """
-    plt = pyplot()
-    from sklearn.metrics import precision_recall_curve, roc_curve
-
-    by_metric = {"roc_auc": representative_targets(metrics, "roc_auc"),
-                 "pr_auc": representative_targets(metrics, "pr_auc")}
-    chosen = by_metric["roc_auc"]
-    n_rows = max(1, len(chosen))
-    fig, axes = plt.subplots(n_rows, 2, figsize=(11, 6.2 * n_rows), squeeze=False)
-    # room below each row for its legends (saved cropped to the drawn content)
-    fig.subplots_adjust(left=0.08, right=0.97, top=1 - 0.45 / (6.2 * n_rows),
-                        bottom=1.3 / (6.2 * n_rows), hspace=0.42, wspace=0.3)
-    colours = {"best": "tab:green", "median": "tab:blue", "worst": "tab:red"}
-    prefix = f"{model_label}, " if model_label else ""
-    if not chosen:
-        for ax in axes[0]:
-            ax.text(0.5, 0.5, "no scorable target", ha="center", va="center")
-            ax.set_axis_off()
-    for row, category in enumerate(chosen):
-        ax_roc, ax_pr = axes[row]
-        for role, j in by_metric["roc_auc"][category]:
-            y = labels[:, j].astype(bool)
-            fpr, tpr = _thin(*roc_curve(y, probabilities[:, j].astype(np.float64))[:2])
-            ax_roc.plot(fpr, tpr, color=colours[role], lw=1.4,
-                        label=f"{role}: {metrics.at[j, 'target']} ({metrics.at[j, 'roc_auc']:.3f})")
-        ax_roc.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--", label="chance")
-        for role, j in by_metric["pr_auc"].get(category, []):
-            y = labels[:, j].astype(bool)
-            precision, recall = _thin(
-                *precision_recall_curve(y, probabilities[:, j].astype(np.float64))[:2])
-            rate = float(y.mean())
-            text = f"{role}: {metrics.at[j, 'target']} ({metrics.at[j, 'pr_auc']:.3f}; " \
-                   f"chance {rate:.2f}"
-            ax_pr.axhline(rate, color=colours[role], lw=0.8, ls="--")
-            point = oracle_point(y, oracle[:, j] > 0.5) if oracle is not None else None
-            if point is not None:
-                ax_pr.plot(*point, marker="*", markersize=13, color=colours[role],
-                           markeredgecolor="black", markeredgewidth=0.6, ls="none",
-                           clip_on=False, zorder=5)
-                text += f"; oracle precision {point[1]:.2f} at recall {point[0]:.2f}"
-            ax_pr.step(recall, precision, where="post", color=colours[role], lw=1.4,
-                       label=text + ")")
-        ax_pr.plot([], [], color="grey", lw=0.8, ls="--",
-                   label="chance: the target's positive rate")
-        if oracle is not None:
-            ax_pr.plot([], [], marker="*", markersize=10, color="grey", markeredgecolor="black",
-                       ls="none", label="oracle ceiling (the true rule, noisy labels)")
-        n = int((metrics["category"] == category).sum())
-        ax_roc.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="false positive rate",
-                   ylabel="true positive rate",
-                   title=f"{prefix}{category} ({n} targets): ROC, ranked by ROC AUC")
-        ax_pr.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="recall", ylabel="precision",
-                  title=f"{prefix}{category} ({n} targets): PR, ranked by PR AUC")
-        for ax in (ax_roc, ax_pr):
-            ax.title.set_fontsize(9)
-            ax.set_aspect("equal")
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=7, frameon=False)
-    fig.suptitle(f"{model_label or 'model'}: test-set ROC (left) and precision-recall (right) "
-                 "curves of each category's best, median and worst target", fontsize=10)
-    return save_figure(fig, Path(outdir) / stem, formats, tight=True)
-
-
-# --------------------------------------------------------------------------------------------------
-# Running the model over a dataset
-# --------------------------------------------------------------------------------------------------
 
 
 def scored_rows(n: int, strand: np.ndarray | None, pair_index: np.ndarray | None) -> np.ndarray:
@@ -448,10 +155,10 @@ def evaluate(
     data: str | os.PathLike[str],
     outdir: str | os.PathLike[str],
     *,
-    rc_average: bool = True,
+    rc_average: bool = DEFAULT_RC_AVERAGE,
     batch_size: int = DEFAULT_BATCH_SIZE,
-    device: Any = "auto",
-    precision: str = "fp32",
+    device: Any = DEFAULT_DEVICE,
+    precision: str = DEFAULT_PRECISION,
     threads: int | None = None,
     progress: bool | None = None,
     plots: bool = True,
@@ -462,23 +169,22 @@ def evaluate(
     Writes ``metrics.tsv``, ``summary.json``, ``predictions.h5`` and ``curves.png``/``.svg`` into
     ``outdir`` (see the module docstring) and returns the summary dict. ``oracle``: the best
     scores any model could give the evaluated records (for the synthetic benchmark,
-    :func:`danq.simulation.baselines.truth_oracle`), drawn as the ceiling of the PR curves.
+    :func:`danq.simulation.oracle.truth_oracle`), drawn as the ceiling of the PR curves.
+    ``device``, ``precision``, ``threads`` and ``progress`` are resolved once into
+    :class:`danq.runtime.InferenceSettings`; the defaults are the command line's.
     """
     from tqdm import tqdm
 
     from danq.formats.dataset import open_dataset
-    from danq.runtime import resolve_runtime
 
     if batch_size <= 0:
         raise DanqError(f"--batch-size must be positive, got {batch_size}")
-    runtime = resolve_runtime(device, precision, threads, progress,
-                              set_torch_threads=threads is not None)
-    predictor = load_predictor(model, device=runtime.device, precision=runtime.precision,
-                               rc_average=rc_average)
+    settings = InferenceSettings.resolve(device, precision, threads, progress)
+    predictor = load_predictor(model, settings, rc_average=rc_average)
     model_where = predictor.source
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    show = runtime.progress
+    show = settings.progress
 
     with open_dataset(data) as ds:
         _check_compatible(predictor, ds, model_where)
@@ -533,7 +239,7 @@ def evaluate(
         "n_samples_scored": n_keep,
         "rc_average": rc_average,
         "rc_mode": mode,
-        "precision": runtime.describe_precision(),
+        "precision": settings.describe_precision(),
     }
     ceiling = oracle(record_names, target_names) if oracle is not None and plots else None
     return _write_evaluation(probabilities, labels, target_names, target_categories, out, context,

@@ -24,476 +24,49 @@ Outputs, in one folder: ``report.html`` (the results page a person opens first: 
 three lines, then every table and figure, embedded; :mod:`danq.report.html`), ``summary.md`` (the
 same tables as text), ``tables.html`` (summary.md as HTML), ``summary.json`` (the same figures for
 programs), ``auc_by_category.tsv`` and ``training_curves.png``.
+
+This module reads the inputs and writes the outputs; the sections are computed by
+:mod:`danq.report.comparison` (AUC per category, wins), :mod:`danq.report.motif_recovery`,
+:mod:`danq.report.training` (curves), :mod:`danq.report.goals` and
+:mod:`danq.report.baselines`, and rendered by :mod:`danq.report.markdown` and
+:mod:`danq.report.html`.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import os
-import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from danq.errors import DanqError
-from danq.io import atomic_path, require_file
-from danq.io.plotting import pyplot, save_figure
-
-QVALUE_THRESHOLD = 0.05
-EVALUE_THRESHOLD = 0.01  # a filter matches a JASPAR motif at TOMTOM E < 0.01 (the DanQ paper)
-GRAMMAR_WIN_GOAL = 0.90
-SINGLE_PARITY_GOAL = 0.02
-MOTIF_RECOVERY_GOAL = 0.80
-ALL = "all"
-
-def read_metrics(path: str | os.PathLike[str]) -> Any:
-    """A ``danq evaluate`` metrics TSV (see :func:`danq.evaluation.evaluate.read_metrics`), targets unique."""
-    from danq.evaluation.evaluate import read_metrics as read_evaluation
-
-    frame = read_evaluation(path)
-    duplicated = frame["target"][frame["target"].duplicated()]
-    if len(duplicated):
-        raise DanqError(f"{path}: target '{duplicated.iloc[0]}' twice")
-    return frame
-
-
-def _category_groups(frame: Any) -> list[tuple[str, Any]]:
-    """Each category's rows, then all rows as ``all`` (once: an uncategorised set is already all)."""
-    groups = [(str(c), g) for c, g in frame.groupby("category", sort=True)]
-    return groups if [c for c, _ in groups] == [ALL] else [*groups, (ALL, frame)]
-
-
-def _median(values: Any) -> float | None:
-    clean = np.asarray(values, dtype=float)
-    clean = clean[~np.isnan(clean)]
-    return float(np.median(clean)) if clean.size else None
-
-
-def auc_by_category(metrics: Mapping[str, Any]) -> Any:
-    """One row per (model, category) plus an ``all`` row per model: n targets, median ROC/PR AUC."""
-    import pandas as pd
-
-    rows = []
-    for label, frame in metrics.items():
-        for category, group in _category_groups(frame):
-            rows.append({
-                "model": label, "category": category, "n_targets": int(len(group)),
-                "median_roc_auc": _median(group["roc_auc"]),
-                "median_pr_auc": _median(group["pr_auc"]),
-                "mean_pr_auc": (float(group["pr_auc"].mean()) if group["pr_auc"].notna().any()
-                                else None),
-            })
-    return pd.DataFrame(rows)
-
-
-def head_to_head(baseline: Any, challenger: Any, baseline_path: str = "baseline",
-                 challenger_path: str = "challenger") -> dict[str, dict[str, Any]]:
-    """Per category (and ``all``): targets compared, challenger's wins by PR and ROC AUC, shares.
-
-    Targets are paired by name; the two evaluations must cover the same targets.
-    """
-    merged = baseline.merge(challenger, on="target", suffixes=("_a", "_b"), how="outer",
-                            indicator=True)
-    missing = merged[merged["_merge"] != "both"]
-    if len(missing):
-        side = challenger_path if (missing["_merge"] == "left_only").iloc[0] else baseline_path
-        raise DanqError(f"{side}: target '{missing['target'].iloc[0]}' is missing, the two "
-                        "evaluations must cover the same targets")
-    merged["category"] = merged["category_a"]
-    result: dict[str, dict[str, Any]] = {}
-    for category, group in _category_groups(merged):
-        pr_ok = group[group["pr_auc_a"].notna() & group["pr_auc_b"].notna()]
-        roc_ok = group[group["roc_auc_a"].notna() & group["roc_auc_b"].notna()]
-        pr_wins = int((pr_ok["pr_auc_b"] > pr_ok["pr_auc_a"]).sum())
-        roc_wins = int((roc_ok["roc_auc_b"] > roc_ok["roc_auc_a"]).sum())
-        med_a, med_b = _median(group["pr_auc_a"]), _median(group["pr_auc_b"])
-        result[str(category)] = {
-            "n_targets": int(len(group)),
-            "n_compared_pr": int(len(pr_ok)),
-            "pr_wins": pr_wins,
-            "pr_win_share": pr_wins / len(pr_ok) if len(pr_ok) else None,
-            "roc_wins": roc_wins,
-            "n_compared_roc": int(len(roc_ok)),
-            "roc_win_share": roc_wins / len(roc_ok) if len(roc_ok) else None,
-            "median_pr_auc_difference": (med_b - med_a if med_a is not None and med_b is not None
-                                         else None),
-            "median_abs_pr_auc_difference": _median(
-                (pr_ok["pr_auc_b"] - pr_ok["pr_auc_a"]).abs()),
-        }
-    return result
+from danq.io import atomic_path
+from danq.io.tables import json_safe, write_json
+from danq.report.comparison import auc_by_category, head_to_head, read_metrics
+from danq.report.goals import SINGLE_PARITY_GOAL, benchmark_goals
+from danq.report.markdown import render_markdown
+from danq.report.motif_recovery import (
+    EVALUE_THRESHOLD,
+    motif_recovery,
+    read_motifs_summary,
+    read_tomtom_matches,
+    width_confound_note,
+)
+from danq.report.training import (
+    plot_training_curves,
+    read_history,
+    read_training_settings,
+    training_outcome,
+)
 
 
 def read_planted_motifs(path: str | os.PathLike[str]) -> list[dict[str, str]]:
     """The planted motifs of a ``danq simulate`` truth.json: matrix ID and TF name each."""
-    p = require_file(path, "truth file")
-    try:
-        truth = json.loads(p.read_text(encoding="utf-8"))
-        return [{"id": str(m["id"]), "name": str(m.get("name", "")),
-                 **({"length": int(m["length"])} if m.get("length") else {})}
-                for m in truth["motifs"]]
-    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise DanqError(f"{p}: not a danq simulate truth.json ({exc.__class__.__name__})") from None
+    from danq.simulation.truth import read_truth_motifs
 
-
-def base_id(matrix_id: str) -> str:
-    """``MA0139.2`` -> ``MA0139``: the JASPAR matrix independent of its version."""
-    return matrix_id.split(".", 1)[0].strip().upper()
-
-
-def read_tomtom_matches(path: str | os.PathLike[str],
-                        e_threshold: float = EVALUE_THRESHOLD) -> dict[str, list[str]]:
-    """Base JASPAR ID -> filters that match it at TOMTOM E < ``e_threshold`` (a ``danq motifs``
-    or ``danq tomtom`` TSV: query names in a ``filter`` or ``query`` column)."""
-    import pandas as pd
-
-    p = require_file(path, "TOMTOM table")
-    try:
-        frame = pd.read_csv(p, sep="\t")
-    except pd.errors.EmptyDataError:
-        return {}
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DanqError(f"{p}: not a readable TSV ({exc})") from None
-    name = "filter" if "filter" in frame.columns else "query"
-    for column in (name, "target_id", "e_value"):
-        if column not in frame.columns:
-            raise DanqError(f"{p}: no '{column}' column (not a danq motifs tomtom.tsv?)")
-    hits = frame[pd.to_numeric(frame["e_value"], errors="coerce") < e_threshold]
-    matches: dict[str, list[str]] = {}
-    for filter_name, target_id in zip(hits[name].astype(str), hits["target_id"].astype(str),
-                                      strict=True):
-        filters = matches.setdefault(base_id(target_id), [])
-        if filter_name not in filters:
-            filters.append(filter_name)
-    return matches
-
-
-def read_motifs_summary(tomtom_path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The ``summary.json`` beside a ``danq motifs`` tomtom.tsv ({} when there is none)."""
-    path = Path(tomtom_path).with_name("summary.json")
-    try:
-        return dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
-        return {}
-
-
-def motif_recovery(planted: Sequence[Mapping[str, Any]],
-                   matches: Mapping[str, Sequence[str]],
-                   kernel_width: int | None = None,
-                   decoy_rate: float | None = None) -> dict[str, Any]:
-    """Which planted motifs at least one filter matches; the recovered share.
-
-    With the model's first-layer ``kernel_width``, each motif also says whether a filter can
-    span it (``spannable``): a filter narrower than the motif can match only part of it, so a
-    miss there says as much about the width as about what the model learned.
-    """
-    per_motif = []
-    for motif in planted:
-        filters = list(matches.get(base_id(motif["id"]), []))
-        length = motif.get("length")
-        spannable = None if kernel_width is None or length is None else kernel_width >= length
-        per_motif.append({"id": motif["id"], "name": motif["name"], "length": length,
-                          "spannable": spannable, "recovered": bool(filters),
-                          "n_filters": len(filters), "filters": filters[:10]})
-    n = len(per_motif)
-    recovered = sum(m["recovered"] for m in per_motif)
-    return {"n_planted": n, "n_recovered": recovered,
-            "share": recovered / n if n else None, "kernel_width": kernel_width,
-            "n_wider_than_kernel": sum(m["spannable"] is False for m in per_motif),
-            "decoy_false_match_rate": decoy_rate, "motifs": per_motif}
-
-
-def width_confound_note(recovery: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """One sentence per model whose filters are narrower than some planted motifs."""
-    spanning = [f"{label}'s {r['kernel_width']}-bp filters span every motif"
-                for label, r in recovery.items()
-                if r.get("kernel_width") and r.get("n_wider_than_kernel") == 0
-                and all(m.get("spannable") for m in r["motifs"])]
-    notes = []
-    for label, r in recovery.items():
-        wider = [m for m in r["motifs"] if m.get("spannable") is False]
-        if not wider:
-            continue
-        lengths = [m["length"] for m in r["motifs"] if m.get("length")]
-        notes.append(
-            f"{label}'s {r['kernel_width']}-bp first-layer filters cannot span {len(wider)} of "
-            f"the {r['n_planted']} planted motifs ({min(lengths)}–{max(lengths)} bp): they can "
-            f"match only part of them, so {label}'s recovery is confounded by filter width"
-            + (f" ({'; '.join(spanning)})." if spanning else ".")
-        )
-    return notes
-
-
-#: columns of a ``danq train`` metrics.csv that the training curves need
-HISTORY_COLUMNS = ("epoch", "train_loss", "valid_loss")
-
-
-def read_history(path: str | os.PathLike[str]) -> Any:
-    """A ``danq train`` metrics.csv (one row per epoch) as a frame."""
-    import pandas as pd
-
-    p = require_file(path, "training history")
-    try:
-        frame = pd.read_csv(p)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DanqError(f"{p}: not a readable CSV ({exc})") from None
-    if "epoch" not in frame.columns:
-        raise DanqError(f"{p}: no 'epoch' column (not a danq train metrics.csv?)")
-    missing = [c for c in HISTORY_COLUMNS if c not in frame.columns]
-    if missing:
-        raise DanqError(f"{p}: missing column(s) {', '.join(missing)} (not a danq train "
-                        f"metrics.csv, which has {', '.join(HISTORY_COLUMNS)}, ...)")
-    for column in HISTORY_COLUMNS:
-        if not pd.api.types.is_numeric_dtype(frame[column]):
-            raise DanqError(f"{p}: column {column} holds non-numeric values")
-    return frame
-
-
-def read_training_settings(history_path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The ``settings.json`` beside a ``danq train`` metrics.csv: seed, epoch cap and patience
-    ({} when there is none or it cannot be read)."""
-    path = Path(history_path).with_name("settings.json")
-    try:
-        settings = json.loads(path.read_text(encoding="utf-8"))
-        hp = settings.get("hyperparameters") or {}
-    except (OSError, ValueError, TypeError, AttributeError):
-        return {}
-    return {k: hp.get(k) for k in ("seed", "epochs", "patience")}
-
-
-def training_outcome(frame: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """Best epoch (lowest validation loss), epochs run and why training stopped.
-
-    ``stopped`` is ``"epoch cap"`` when the last epoch is the configured cap (the run might have
-    improved further), ``"early stopping"`` when it ended before the cap, ``None`` when the cap
-    is unknown.
-    """
-    epochs = frame["epoch"].dropna()
-    losses = frame[["epoch", "valid_loss"]].dropna()
-    best = int(losses.loc[losses["valid_loss"].idxmin(), "epoch"]) if len(losses) else None
-    last = int(epochs.max()) if len(epochs) else None
-    cap = settings.get("epochs")
-    stopped = None
-    if cap is not None and last is not None:
-        stopped = "epoch cap" if last >= int(cap) else "early stopping"
-    return {"best_epoch": best, "epochs_run": last, "epoch_cap": cap,
-            "patience": settings.get("patience"), "seed": settings.get("seed"),
-            "stopped": stopped}
-
-
-def _stop_text(outcome: Mapping[str, Any]) -> str:
-    if outcome.get("stopped") == "epoch cap":
-        return (f"stopped at the epoch cap ({outcome['epoch_cap']} epochs), not by early "
-                "stopping: more epochs might still help")
-    if outcome.get("stopped") == "early stopping":
-        return (f"early stopping after epoch {outcome['epochs_run']} (no better validation loss "
-                f"for {outcome['patience']} epochs)")
-    return f"{outcome.get('epochs_run')} epochs run"
-
-
-def plot_training_curves(path: str | os.PathLike[str], histories: Mapping[str, Any],
-                         outcomes: Mapping[str, Mapping[str, Any]] | None = None,
-                         n_targets: Mapping[str, int] | None = None) -> None:
-    """Per model (one column each): the ``*loss`` columns (top) and ``*auc`` columns (bottom) by
-    epoch, the best epoch (lowest validation loss) marked and why the run stopped in the title.
-
-    ``n_targets``: per model, the number of targets the validation AUC is the mean over.
-    """
-    from matplotlib.ticker import MaxNLocator
-
-    plt = pyplot()
-    outcomes = outcomes or {}
-    n_targets = n_targets or {}
-
-    n = max(1, len(histories))
-    fig, axes = plt.subplots(2, n, figsize=(5.8 * n, 7.6), squeeze=False, layout="constrained")
-    try:
-        for col, (label, frame) in enumerate(histories.items()):
-            outcome = outcomes.get(label, {})
-            count = n_targets.get(label)
-            auc_label = ("validation AUC (mean over "
-                         + (f"{count} targets)" if count else "targets)"))
-            for row, (suffix, ylabel) in enumerate((("loss", "loss"), ("auc", auc_label))):
-                ax = axes[row, col]
-                columns = [c for c in frame.columns if str(c).lower().endswith(suffix)]
-                for column in columns:
-                    values = frame[["epoch", column]].dropna()
-                    ax.plot(values["epoch"], values[column], marker="o", markersize=4,
-                            label=column.replace("_", " "))
-                best = outcome.get("best_epoch")
-                if best is not None:
-                    ax.axvline(best, color="grey", ls=":", lw=1.2,
-                               label=f"best epoch ({best}, lowest valid loss)")
-                if row == 0:
-                    ax.set_title(label + "\n" + textwrap.fill(_stop_text(outcome), 62),
-                                 fontsize=9)
-                ax.set_xlabel("epoch")
-                epochs = frame["epoch"].dropna()
-                if len(epochs):
-                    ax.set_xlim(float(epochs.min()) - 0.5, float(epochs.max()) + 0.5)
-                ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
-                ax.set_ylabel(ylabel)
-                if columns:
-                    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.18),
-                              ncol=2, frameon=False)
-                else:
-                    ax.text(0.5, 0.5, f"no *{suffix} columns", ha="center", transform=ax.transAxes)
-        if not histories:
-            for ax in axes[:, 0]:
-                ax.axis("off")
-    except BaseException:
-        plt.close(fig)
-        raise
-    save_figure(fig, Path(path).with_suffix(""), ("png",), dpi=100, tight=True)
-
-
-def _cell(value: Any) -> str:
-    """Text for a Markdown table cell: a ``|`` would end the cell, so it is escaped."""
-    return str(value).replace("|", "\\|")
-
-
-def _fmt(value: Any, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.0f} %"
-
-
-def _goals(comparison: Mapping[str, Any] | None, recovery: Mapping[str, Any],
-           challenger: str | None) -> list[dict[str, Any]]:
-    """The synthetic benchmark's three goals, each with the measured figure and met / not met."""
-    goals: list[dict[str, Any]] = []
-    if comparison is not None:
-        grammar = comparison.get("grammar")
-        if grammar is not None and grammar["pr_win_share"] is not None:
-            goals.append({
-                "goal": f"{challenger} ahead by PR AUC on >= {GRAMMAR_WIN_GOAL:.0%} of grammar targets",
-                "measured": f"{grammar['pr_wins']}/{grammar['n_compared_pr']} "
-                            f"({_pct(grammar['pr_win_share'])})",
-                "met": grammar["pr_win_share"] >= GRAMMAR_WIN_GOAL,
-            })
-        single = comparison.get("single")
-        if single is not None and single["median_pr_auc_difference"] is not None:
-            goals.append({
-                "goal": f"parity on single targets: |median PR AUC difference| <= "
-                        f"{SINGLE_PARITY_GOAL}",
-                "measured": f"{single['median_pr_auc_difference']:+.3f}",
-                "met": abs(single["median_pr_auc_difference"]) <= SINGLE_PARITY_GOAL,
-            })
-    if challenger is not None and challenger in recovery and recovery[challenger]["share"] is not None:
-        r = recovery[challenger]
-        goals.append({
-            "goal": f"{challenger} recovers >= {MOTIF_RECOVERY_GOAL:.0%} of planted motifs "
-                    f"(TOMTOM E < {EVALUE_THRESHOLD})",
-            "measured": f"{r['n_recovered']}/{r['n_planted']} ({_pct(r['share'])})",
-            "met": r["share"] >= MOTIF_RECOVERY_GOAL,
-        })
-    return goals
-
-
-def render_markdown(summary: Mapping[str, Any], table: Any) -> str:
-    """The human-readable summary.md."""
-    models = list(summary.get("models", []))
-    title = (f"{models[1]} vs {models[0]}" if len(models) == 2 else ", ".join(models) or "danq")
-    lines = [f"# {title}: run summary", ""]
-    if summary.get("note"):
-        lines += [f"> {summary['note']}", ""]
-    training = summary.get("training") or {}
-    if training:
-        runs = "; ".join(
-            f"{label}: seed {t.get('seed', '?')}, best epoch {t.get('best_epoch')}, "
-            f"{_stop_text(t)}" for label, t in training.items())
-        lines += [f"Each model was trained once ({runs}). With one run per model, differences "
-                  "of a few targets or a few hundredths of AUC are within run-to-run noise; the "
-                  "`targets` columns give how many targets each figure rests on.", ""]
-    lines += ["## Test-set AUC per target category", "",
-              "| model | category | targets | median ROC AUC | median PR AUC |",
-              "|---|---|---:|---:|---:|"]
-    for row in table.to_dict("records"):
-        lines.append(f"| {_cell(row['model'])} | {_cell(row['category'])} | {row['n_targets']} | "
-                     f"{_fmt(row['median_roc_auc'])} | {_fmt(row['median_pr_auc'])} |")
-    lines.append("")
-    comparison = summary.get("comparison")
-    if comparison:
-        a, b = summary["baseline"], summary["challenger"]
-        lines += [f"## {b} against {a}, target by target", "",
-                  f"| category | targets | {_cell(b)} wins by PR AUC | {_cell(b)} wins by ROC AUC | "
-                  f"median PR AUC {_cell(b)} − {_cell(a)} |", "|---|---:|---:|---:|---:|"]
-        for category, c in comparison.items():
-            lines.append(
-                f"| {_cell(category)} | {c['n_targets']} | {c['pr_wins']}/{c['n_compared_pr']} "
-                f"({_pct(c['pr_win_share'])}) | {c['roc_wins']}/{c['n_compared_roc']} "
-                f"({_pct(c['roc_win_share'])}) | "
-                f"{_fmt(c['median_pr_auc_difference'])} |")
-        lines.append("")
-    recovery = summary.get("motif_recovery") or {}
-    if recovery:
-        lines += [f"## Planted motifs recovered by first-layer filters (TOMTOM E < "
-                  f"{EVALUE_THRESHOLD}, the DanQ paper's criterion)", ""]
-        labels = list(recovery)
-        lines.append("| motif | length (bp) | " + " | ".join(map(_cell, labels)) + " |")
-        lines.append("|---|---:|" + "---:|" * len(labels))
-        first = recovery[labels[0]]["motifs"]
-        for i, motif in enumerate(first):
-            cells = []
-            for label in labels:
-                m = recovery[label]["motifs"][i]
-                cell = f"yes ({m['n_filters']} filters)" if m["recovered"] else "no"
-                cells.append(cell + (" (wider than filter)" if m.get("spannable") is False else ""))
-            lines.append(f"| {_cell(motif['name'])} ({_cell(motif['id'])}) | "
-                         f"{motif.get('length') or '?'} | "
-                         + " | ".join(cells) + " |")
-        lines.append("| **recovered** | | " + " | ".join(
-            f"**{recovery[x]['n_recovered']}/{recovery[x]['n_planted']} "
-            f"({_pct(recovery[x]['share'])})**" for x in labels) + " |")
-        lines.append("| filter width (bp) | | " + " | ".join(
-            str(recovery[x].get("kernel_width") or "?") for x in labels) + " |")
-        rates = [recovery[x].get("decoy_false_match_rate") for x in labels]
-        lines.append("| decoy false-match rate | | " + " | ".join(
-            "n/a" if r is None else f"{100 * r:.1f} %" for r in rates) + " |")
-        lines.append("")
-        lines += [f"> {note}" for note in width_confound_note(recovery)]
-        lines.append("")
-    if summary.get("baselines"):
-        from danq.report.baselines import render_baselines
-
-        lines += render_baselines(summary["baselines"])
-    if summary.get("dataset"):
-        from danq.datasets.build import summary_markdown
-
-        lines += summary_markdown(summary["dataset"])
-    if summary.get("variant_effect"):
-        from danq.variants.report import summary_markdown as variant_markdown
-
-        lines += variant_markdown(summary["variant_effect"])
-    goals = summary.get("goals") or []
-    if goals:
-        lines += ["## Goals of the synthetic benchmark", "", "| goal | measured | met |",
-                  "|---|---|---|"]
-        for g in goals:
-            lines.append(f"| {_cell(g['goal'])} | {_cell(g['measured'])} | "
-                         f"{'yes' if g['met'] else 'no'} |")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        return _json_safe(value.item())
-    return value
+    motifs, _ = read_truth_motifs(path)
+    return [{"id": m.matrix_id, "name": m.name, **({"length": m.length} if m.length else {})}
+            for m in motifs]
 
 
 def build_report(
@@ -588,7 +161,7 @@ def build_report(
         summary["motif_recovery"] = recovery
         summary["motif_evalue_threshold"] = EVALUE_THRESHOLD
         summary["motif_width_notes"] = width_confound_note(recovery)
-    summary["goals"] = _goals(comparison, recovery, summary.get("challenger"))
+    summary["goals"] = benchmark_goals(comparison, recovery, summary.get("challenger"))
     if baselines is not None:
         from danq.report.baselines import baseline_section, grammar_goal
 
@@ -611,7 +184,7 @@ def build_report(
                 for label, frame in history_frames.items()}
     if outcomes:
         summary["training"] = outcomes
-    summary = _json_safe(summary)
+    summary = json_safe(summary)
 
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
@@ -621,8 +194,7 @@ def build_report(
                          {label: len(frame) for label, frame in frames.items()})
     markdown = render_markdown(summary, table)
     page = _results_page(summary, markdown, out / "training_curves.png", scatter, curves, logos)
-    with atomic_path(out / "summary.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    write_json(summary, out / "summary.json")
     with atomic_path(out / "summary.md") as tmp:
         tmp.write_text(markdown + "\n", encoding="utf-8")
     with atomic_path(out / "report.html") as tmp:

@@ -5,14 +5,14 @@ lines, computed from the summary the report already holds:
 
 1. who wins on which kind of target and by how much (per category: the challenger's share of
    targets with the higher PR AUC and the difference of the median PR AUCs; "on par" within
-   :data:`danq.report.build.SINGLE_PARITY_GOAL`);
+   :data:`danq.report.goals.SINGLE_PARITY_GOAL`);
 2. against which baselines (synthetic benchmark: on how many grammar targets each model beats the
    presence-only baseline, i.e. has learned grammar);
 3. against which ceilings (the oracle's median PR AUC per category beside each model's), and how
    uncertain all this is (targets per category, training seeds).
 
 Then the sections of ``summary.md`` (converted by :func:`markdown_to_html`, a converter for the
-small Markdown subset that :func:`danq.report.build.render_markdown` writes) with the figures placed
+small Markdown subset that :func:`danq.report.markdown.render_markdown` writes) with the figures placed
 where they belong: the comparison scatter after the head-to-head table, the test-set curves, the
 decoy breakdown, motif recovery with the filter logos, the training curves, the dataset summary.
 

@@ -1,4 +1,5 @@
-"""Evaluation metrics, summaries, pair averaging and `danq evaluate` / `danq compare`."""
+"""`danq evaluate` (danq.evaluation.evaluate): a model over a dataset, pair averaging, the outputs,
+--from-predictions and incompatible inputs."""
 
 from __future__ import annotations
 
@@ -13,16 +14,10 @@ import danq
 from danq.cli import cli
 from danq.encoders import from_tokens, reverse_complement_tokens
 from danq.errors import DanqError
-from danq.evaluation.compare import compare
-from danq.evaluation.evaluate import (
-    evaluate,
-    metrics_from_predictions,
-    read_metrics,
-    representative_targets,
-    score_targets,
-    summarize,
-)
-from danq.formats.dataset import DatasetWriter
+from danq.evaluation.evaluate import evaluate, metrics_from_predictions, scored_rows
+from danq.evaluation.metrics import score_targets
+from danq.formats.dataset_writer import DatasetWriter
+from danq.formats.metrics import read_metrics
 from danq.formats.predictions import read_predictions
 from danq.models.checkpoint import save_checkpoint
 from tests.helpers import tiny_danq
@@ -30,69 +25,6 @@ from tests.helpers import tiny_danq
 LENGTH = 40
 TARGETS = ["DNase|a", "DNase|b", "CTCF|c", "EP300|d"]
 CATEGORIES = ["DNase", "DNase", "TF", "TF"]
-
-
-# --------------------------------------------------------------------------------------------------
-# Metrics
-# --------------------------------------------------------------------------------------------------
-
-
-def test_perfect_and_constant_predictors_and_unscorable_targets():
-    rng = np.random.default_rng(0)
-    y = (rng.random((200, 4)) < 0.3).astype(np.uint8)
-    y[:, 2] = 0  # no positives
-    y[:, 3] = 1  # no negatives
-    probs = np.empty((200, 4), dtype=np.float32)
-    probs[:, 0] = y[:, 0] * 0.8 + 0.1            # perfect ranking
-    probs[:, 1] = 0.5                            # constant
-    probs[:, 2:] = rng.random((200, 2))
-    metrics = score_targets(probs, y, TARGETS, CATEGORIES)
-    assert list(metrics.columns) == ["target", "category", "n_pos", "n_neg", "roc_auc", "pr_auc"]
-    assert metrics.loc[0, "roc_auc"] == 1.0 and metrics.loc[0, "pr_auc"] == 1.0
-    assert metrics.loc[1, "roc_auc"] == 0.5
-    assert metrics.loc[1, "pr_auc"] == pytest.approx(y[:, 1].mean())  # AP of a constant = base rate
-    assert metrics[["roc_auc", "pr_auc"]].iloc[2:].isna().all().all()
-    assert metrics.loc[2, "n_pos"] == 0 and metrics.loc[3, "n_neg"] == 0
-    assert metrics.loc[0, "n_pos"] + metrics.loc[0, "n_neg"] == 200
-
-    summary = summarize(metrics)
-    assert summary["n_scored"] == 2 and summary["n_not_scored"] == 2
-    assert summary["not_scored"] == ["CTCF|c", "EP300|d"]
-    assert summary["categories"]["DNase"]["roc_auc"]["median"] == 0.75
-    assert summary["categories"]["TF"]["n_scored"] == 0
-    assert summary["categories"]["TF"]["roc_auc"]["median"] is None
-
-
-def test_category_summaries_and_representatives():
-    metrics = pd.DataFrame({
-        "target": list("abcdefg"),
-        "category": ["TF", "TF", "TF", "DNase", "DNase", "all", "TF"],
-        "n_pos": 5, "n_neg": 5,
-        "roc_auc": [0.9, 0.7, 0.8, 0.6, 0.95, 0.5, np.nan],
-        "pr_auc": [0.3, 0.1, 0.2, 0.4, 0.5, 0.05, np.nan],
-    })
-    summary = summarize(metrics)
-    tf = summary["categories"]["TF"]
-    assert tf["n_targets"] == 4 and tf["n_scored"] == 3
-    assert tf["roc_auc"] == {"median": pytest.approx(0.8), "mean": pytest.approx(0.8)}
-    assert tf["pr_auc"]["median"] == pytest.approx(0.2)
-    assert summary["categories"]["DNase"]["roc_auc"]["mean"] == pytest.approx(0.775)
-    assert summary["overall"]["roc_auc"]["median"] == pytest.approx(0.75)
-    assert summary["not_scored"] == ["g"]
-    picks = representative_targets(metrics)
-    assert picks["TF"] == [("best", 0), ("median", 2), ("worst", 1)]
-    assert picks["DNase"] == [("best", 4), ("median", 3)]  # the lower middle of two is the worst
-    assert picks["all"] == [("best", 5)]
-
-
-def test_shape_mismatch_is_an_error():
-    with pytest.raises(DanqError, match="do not match"):
-        score_targets(np.zeros((3, 2)), np.zeros((3, 3)), ["a", "b", "c"])
-
-
-# --------------------------------------------------------------------------------------------------
-# Running a model over a dataset
-# --------------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -217,62 +149,9 @@ def test_evaluate_rejects_incompatible_inputs(tmp_path, checkpoint):
     assert isinstance(result.exception, DanqError) and "--data" in str(result.exception)
 
 
-# --------------------------------------------------------------------------------------------------
-# danq compare
-# --------------------------------------------------------------------------------------------------
-
-
-def write_metrics_tsv(path, rows):
-    frame = pd.DataFrame(rows, columns=["target", "category", "roc_auc", "pr_auc"])
-    frame.insert(2, "n_pos", 10)
-    frame.insert(3, "n_neg", 90)
-    frame.to_csv(path, sep="\t", index=False, na_rep="NaN")
-
-
-def test_compare_shares_medians_and_exclusions(tmp_path):
-    a = tmp_path / "a.tsv"
-    b = tmp_path / "b.tsv"
-    write_metrics_tsv(a, [
-        ("t1", "TF", 0.90, 0.30), ("t2", "TF", 0.80, 0.20), ("t3", "TF", 0.70, 0.10),
-        ("d1", "DNase", 0.85, 0.40), ("d2", "DNase", 0.75, 0.50), ("x", "TF", np.nan, np.nan),
-    ])
-    # B's rows in another order: matching is by name
-    write_metrics_tsv(b, [
-        ("d2", "DNase", 0.80, 0.45), ("t3", "TF", 0.75, 0.15), ("t1", "TF", 0.95, 0.25),
-        ("x", "TF", 0.6, 0.1), ("t2", "TF", 0.80, 0.30), ("d1", "DNase", 0.90, 0.50),
-    ])
-    out = tmp_path / "cmp"
-    result = CliRunner().invoke(cli, ["compare", str(a), str(b), "-o", str(out),
-                                      "--labels", "DeepSEA", "DanQ"])
-    assert result.exit_code == 0, result.output
-    for name in ("comparison.png", "comparison.svg", "comparison.tsv", "comparison.json"):
-        assert (out / name).is_file(), name
-    table = pd.read_csv(out / "comparison.tsv", sep="\t").set_index("category")
-    assert list(table.index) == ["TF", "DNase", "all"]
-    tf = table.loc["TF"]
-    assert tf["n"] == 3
-    assert tf["median_roc_auc_a"] == pytest.approx(0.8) and tf["median_roc_auc_b"] == pytest.approx(0.8)
-    assert tf["share_b_better_roc"] == pytest.approx(2 / 3)  # t2 ties: a tie is not a win
-    assert tf["share_b_better_pr"] == pytest.approx(2 / 3)   # t1 loses on PR
-    assert table.loc["DNase", "share_b_better_roc"] == 1.0
-    assert table.loc["DNase", "share_b_better_pr"] == 0.5
-    assert table.loc["all", "n"] == 5
-    assert table.loc["all", "median_pr_auc_b"] == pytest.approx(0.30)
-    assert table.loc["all", "share_b_better_roc"] == pytest.approx(4 / 5)
-    summary = json.loads((out / "comparison.json").read_text())
-    assert summary["n_excluded"] == 1 and summary["excluded"] == ["x"]
-    assert summary["a"]["label"] == "DeepSEA" and summary["b"]["label"] == "DanQ"
-    assert "1 targets excluded" in result.stderr
-
-
-def test_compare_rejects_different_target_sets(tmp_path):
-    a = tmp_path / "a.tsv"
-    b = tmp_path / "b.tsv"
-    write_metrics_tsv(a, [("t1", "TF", 0.9, 0.3), ("t2", "TF", 0.8, 0.2)])
-    write_metrics_tsv(b, [("t1", "TF", 0.9, 0.3), ("t9", "TF", 0.8, 0.2)])
-    with pytest.raises(DanqError, match="target sets differ.*'t2'.*'t9'"):
-        compare(a, b, tmp_path / "o", plots=False)
-    bad = tmp_path / "bad.tsv"
-    bad.write_text("name\tscore\nt1\t0.5\n")
-    with pytest.raises(DanqError, match="missing column"):
-        compare(a, bad, tmp_path / "o", plots=False)
+def test_scored_rows_keep_one_row_per_window():
+    assert scored_rows(3, None, None).tolist() == [True, True, True]
+    pair_index = np.array([2, -1, 0])
+    assert scored_rows(3, np.array([1, -1, -1]), pair_index).tolist() == [True, True, False]
+    # without strands, the lower index of each pair (and every unpaired row)
+    assert scored_rows(3, None, pair_index).tolist() == [True, True, False]
