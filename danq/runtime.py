@@ -1,7 +1,9 @@
 """Threads, devices, precision and progress: the settings every torch-running stage shares.
 
-A stage resolves them once, with :func:`resolve_runtime`, and passes the resulting
-:class:`Runtime` on; nothing else in danq reads ``isatty`` or sets torch's thread count.
+A command (or a Python call) resolves them once, with :meth:`InferenceSettings.resolve`, and hands
+the resulting frozen :class:`InferenceSettings` down to the :class:`~danq.inference.predictor.Predictor`;
+nothing else in danq reads ``isatty``, sets torch's thread count or decides what ``auto`` means.
+The defaults below are shared by the Python API and the command line.
 """
 
 from __future__ import annotations
@@ -22,6 +24,15 @@ PRECISIONS = ("fp32", "bf16", "fp16")
 #: (dynamic quantization of the LSTM and linear layers, CPU only).
 INFERENCE_PRECISIONS = ("auto", *PRECISIONS, "int8")
 DEVICES = ("auto", "cpu", "cuda")
+
+#: The device every model-running command and Python call uses unless told otherwise.
+DEFAULT_DEVICE = "auto"
+#: Inference precision of ``danq predict/evaluate/variant-effect`` and their Python functions.
+DEFAULT_PRECISION = "auto"
+#: Training's autocast precision (``danq train``): fp32 unless asked.
+DEFAULT_TRAIN_PRECISION = "fp32"
+#: ``--threads 0``: every CPU this process may use (what the command line passes by default).
+ALL_CPUS = 0
 
 
 def available_cpus() -> int:
@@ -82,7 +93,13 @@ def cpu_flags() -> set[str]:
 
 def native_bf16(device: Any) -> bool:
     """Whether ``device`` computes bf16 natively: a CUDA GPU with bf16, or a CPU with
-    AVX512-BF16 or AMX. On other CPUs bf16 is emulated and several times slower than fp32."""
+    AVX512-BF16 or AMX. On other CPUs bf16 is emulated and several times slower than fp32.
+
+    danq's one bf16 detector (``--precision auto`` and training's slow-bf16 note both ask it). It
+    reads the CPU's flags, not ``torch.backends.cpu.get_cpu_capability()``: that names the vector
+    kernels torch dispatches to (``AVX512`` on any AVX512 CPU) and so cannot tell an AVX512 CPU
+    that has the bf16 dot-product instructions from one that emulates them.
+    """
     import torch
 
     if device.type == "cuda":
@@ -110,15 +127,20 @@ def check_precision(device: Any, precision: str) -> str:
     return precision
 
 
-def autocast(device: Any, precision: str = "fp32") -> contextlib.AbstractContextManager:
-    """Autocast context for ``precision`` on ``device`` (a no-op for fp32 and int8)."""
+def _autocast_context(device: Any, precision: str) -> contextlib.AbstractContextManager:
+    """The autocast context of an already checked ``precision`` (a no-op for fp32 and int8)."""
     import torch
 
-    check_precision(device, precision)
     if precision in ("fp32", "int8"):
         return contextlib.nullcontext()
     dtype = torch.bfloat16 if precision == "bf16" else torch.float16
     return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def autocast(device: Any, precision: str = "fp32") -> contextlib.AbstractContextManager:
+    """Autocast context for ``precision`` on ``device`` (a no-op for fp32 and int8), checked."""
+    check_precision(device, precision)
+    return _autocast_context(device, precision)
 
 
 def resolve_progress(progress: bool | None) -> bool:
@@ -132,20 +154,25 @@ def resolve_progress(progress: bool | None) -> bool:
 
 
 @dataclass(frozen=True)
-class Runtime:
-    """Where and how a stage runs torch: resolved once per command.
+class InferenceSettings:
+    """Where and how a model runs: resolved once per command (or Python call), then handed down.
+
+    Build one with :meth:`resolve`; every instance is checked when it is made, so the
+    :class:`~danq.inference.predictor.Predictor` that holds it never checks again.
 
     Attributes
     ----------
     device
         A ``torch.device``.
     precision
-        ``fp32``, ``bf16``, ``fp16`` (autocast) or ``int8`` (dynamic quantization), checked
-        against the device; ``auto`` has been resolved.
+        ``fp32``, ``bf16``, ``fp16`` (autocast) or ``int8`` (dynamic quantization), valid on
+        ``device``; ``auto`` has been resolved.
     threads
         torch intra-op threads in use (``None``: torch's setting was left alone).
     progress
         Whether to draw progress bars on stderr.
+    auto_precision
+        Whether ``precision`` was chosen by ``auto`` (reported by :meth:`describe_precision`).
     """
 
     device: Any
@@ -154,8 +181,41 @@ class Runtime:
     progress: bool = False
     auto_precision: bool = False
 
+    def __post_init__(self) -> None:
+        check_precision(self.device, self.precision)
+
+    @classmethod
+    def resolve(
+        cls,
+        device: Any = DEFAULT_DEVICE,
+        precision: str = DEFAULT_PRECISION,
+        threads: int | None = None,
+        progress: bool | None = None,
+    ) -> InferenceSettings:
+        """Resolve a command's (or a Python call's) settings; an unusable one is a one-line error.
+
+        Parameters
+        ----------
+        device
+            ``auto``, ``cpu``, ``cuda``, ``cuda:N`` or a ``torch.device``.
+        precision
+            One of :data:`INFERENCE_PRECISIONS`; ``auto`` becomes bf16 where :func:`native_bf16`,
+            else fp32.
+        threads
+            torch intra-op threads, capped at the CPUs this process may use and applied to torch;
+            0 (:data:`ALL_CPUS`, the command line's default) means all of them; ``None`` leaves
+            torch's setting alone (a notebook's own choice stands).
+        progress
+            Progress bars on stderr; ``None``: when stderr is a terminal.
+        """
+        torch_device = resolve_device(device)
+        chosen = check_precision(torch_device, resolve_precision(torch_device, precision))
+        n_threads = None if threads is None else set_threads(threads)
+        return cls(torch_device, chosen, n_threads, resolve_progress(progress), precision == "auto")
+
     def autocast(self) -> contextlib.AbstractContextManager:
-        return autocast(self.device, self.precision)
+        """The autocast context of :attr:`precision` on :attr:`device` (no re-check)."""
+        return _autocast_context(self.device, self.precision)
 
     def describe_precision(self) -> str:
         """``"bf16"``, or ``"bf16 (auto: native bf16 on cpu)"`` when ``auto`` chose it: commands
@@ -164,27 +224,6 @@ class Runtime:
             return self.precision
         why = "native bf16" if self.precision == "bf16" else "no native bf16"
         return f"{self.precision} (auto: {why} on {self.device.type})"
-
-
-def resolve_runtime(
-    device: Any = "auto",
-    precision: str = "fp32",
-    threads: int | None = None,
-    progress: bool | None = None,
-    *,
-    set_torch_threads: bool = True,
-) -> Runtime:
-    """Resolve the command-line settings of a model-running stage into a :class:`Runtime`.
-
-    ``threads`` (``None``: all CPUs) is capped at the CPUs the process may use and applied to torch
-    unless ``set_torch_threads`` is false; an unusable device or precision is a one-line DanqError
-    before any work starts.
-    """
-    torch_device = resolve_device(device)
-    chosen = resolve_precision(torch_device, precision)
-    check_precision(torch_device, chosen)
-    n_threads = set_threads(threads) if set_torch_threads else threads
-    return Runtime(torch_device, chosen, n_threads, resolve_progress(progress), precision == "auto")
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -12,6 +14,7 @@ from danq.encoders import one_hot_batch
 from danq.errors import DanqError
 from danq.inference.predictor import load_predictor
 from danq.models import DanQ
+from danq.runtime import InferenceSettings
 
 MOTIF = "TGACTCA"
 LENGTH = 60
@@ -102,10 +105,51 @@ def test_auto_is_bf16_only_where_the_hardware_has_it(monkeypatch) -> None:
 
 def test_auto_choice_is_described(monkeypatch) -> None:
     monkeypatch.setattr(runtime, "cpu_flags", set)
-    chosen = runtime.resolve_runtime("cpu", "auto", set_torch_threads=False)
+    chosen = InferenceSettings.resolve("cpu", "auto")
     assert chosen.precision == "fp32"
     assert chosen.describe_precision() == "fp32 (auto: no native bf16 on cpu)"
-    assert runtime.resolve_runtime("cpu", "fp32", set_torch_threads=False).describe_precision() == "fp32"
+    assert InferenceSettings.resolve("cpu", "fp32").describe_precision() == "fp32"
+
+
+def test_one_bf16_detector_reads_the_cpu_flags_not_torch_kernels(monkeypatch) -> None:
+    """An AVX512 CPU without AVX512-BF16 runs torch's AVX512 kernels yet emulates bf16."""
+    cpu = torch.device("cpu")
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "AVX512")
+    monkeypatch.setattr(runtime, "cpu_flags", lambda: {"avx2", "avx512f", "avx512bw"})
+    assert not runtime.native_bf16(cpu)
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "AVX2")
+    monkeypatch.setattr(runtime, "cpu_flags", lambda: {"avx512_bf16"})
+    assert runtime.native_bf16(cpu)
+    from danq.training import loop
+
+    assert not hasattr(loop, "_cpu_lacks_bf16")  # training asks the same detector
+
+
+def test_settings_are_resolved_once_and_checked_when_made(monkeypatch) -> None:
+    settings = InferenceSettings.resolve("cpu", "fp32")
+    assert (settings.device, settings.precision, settings.auto_precision) == (
+        torch.device("cpu"), "fp32", False)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.precision = "bf16"  # type: ignore[misc]
+    with pytest.raises(DanqError, match="fp16 needs a CUDA device"):
+        InferenceSettings(torch.device("cpu"), "fp16")
+    with pytest.raises(DanqError, match="--precision auto"):
+        InferenceSettings(torch.device("cpu"), "auto")  # only resolve() decides what auto means
+
+
+def test_threads_none_leaves_torch_alone_and_zero_means_all_cpus() -> None:
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert InferenceSettings.resolve("cpu", "fp32").threads is None
+        assert torch.get_num_threads() == 1
+        assert InferenceSettings.resolve("cpu", "fp32", runtime.ALL_CPUS).threads == (
+            runtime.available_cpus())
+        assert torch.get_num_threads() == runtime.available_cpus()
+        with pytest.raises(DanqError, match="--threads -1"):
+            InferenceSettings.resolve("cpu", "fp32", -1)
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_precisions_the_device_cannot_run_are_refused() -> None:

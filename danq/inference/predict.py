@@ -24,8 +24,15 @@ from danq.encoders import fit_one_hot, fit_tokens, to_tokens
 from danq.errors import DanqError
 from danq.formats.predictions import H5PredictionWriter, TsvPredictionWriter
 from danq.formats.sources import SequenceBatch
-from danq.inference.predictor import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, Predictor, load_predictor
+from danq.inference.predictor import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MODEL,
+    DEFAULT_RC_AVERAGE,
+    Predictor,
+    load_predictor,
+)
 from danq.io import atomic_path
+from danq.runtime import DEFAULT_DEVICE, DEFAULT_PRECISION, InferenceSettings
 
 __all__ = ["DEFAULT_MODEL", "FORMATS", "predict", "predict_fasta"]
 
@@ -40,10 +47,10 @@ def predict(
     model: Any,
     sequences: Sequence[str] | np.ndarray | Any,
     *,
-    rc_average: bool = True,
+    rc_average: bool = DEFAULT_RC_AVERAGE,
     batch_size: int = DEFAULT_BATCH_SIZE,
     device: Any = None,
-    precision: str = "fp32",
+    precision: str = DEFAULT_PRECISION,
 ) -> np.ndarray:
     """Predict target probabilities for sequences.
 
@@ -59,13 +66,38 @@ def predict(
         Average each prediction with the reverse complement's (default, as DeepSEA).
     batch_size
         Sequences per forward call (``2 * batch_size`` rows with RC averaging).
-    device, precision
-        See :func:`load_predictor`.
+    device
+        ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or a ``torch.device``; ``None`` (default):
+        a module stays on its device, a checkpoint goes to ``"auto"``.
+    precision
+        ``"auto"`` (the default, as ``danq predict``: bf16 where the hardware computes it natively,
+        else fp32), ``"fp32"``, ``"bf16"``, ``"fp16"`` (CUDA) or ``"int8"`` (CPU); see
+        :func:`load_predictor`. Pass ``"fp32"`` for results that do not depend on the machine.
 
     Returns
     -------
     numpy.ndarray
         ``(N, T)`` float32 probabilities, in input order.
+
+    Examples
+    --------
+    >>> import danq
+    >>> from danq.models import DanQ
+    >>> model = DanQ(sequence_length=40, n_targets=3, conv_channels=6, conv_width=5, pool_size=4,
+    ...              lstm_hidden=4, dense_hidden=8)
+    >>> probabilities = danq.predict(model, ["AAACCGTTGA" * 4, "GATTACA"], precision="fp32")
+    >>> probabilities.shape, probabilities.dtype
+    ((2, 3), dtype('float32'))
+    >>> bool(((0 < probabilities) & (probabilities < 1)).all())
+    True
+
+    With reverse-complement averaging (the default) a sequence and its reverse complement get the
+    same prediction:
+
+    >>> backward = danq.predict(model, [danq.reverse_complement("AAACCGTTGA" * 4)],
+    ...                         precision="fp32")
+    >>> bool(abs(backward[0] - probabilities[0]).max() < 1e-6)
+    True
     """
     import torch
 
@@ -144,10 +176,10 @@ def predict_fasta(
     *,
     model: Any = None,
     fmt: str | None = None,
-    rc_average: bool = True,
+    rc_average: bool = DEFAULT_RC_AVERAGE,
     batch_size: int = DEFAULT_BATCH_SIZE,
-    device: Any = "auto",
-    precision: str = "fp32",
+    device: Any = DEFAULT_DEVICE,
+    precision: str = DEFAULT_PRECISION,
     threads: int | None = None,
     progress: bool | None = None,
     stdout: IO[str] | None = None,
@@ -168,12 +200,13 @@ def predict_fasta(
         Checkpoint path or ``nn.Module``; ``None`` uses :data:`DEFAULT_MODEL`.
     fmt
         ``"tsv"`` or ``"h5"``; ``None`` picks ``h5`` for ``.h5``/``.hdf5`` outputs and TSV otherwise.
-    rc_average, batch_size, device, precision
+    rc_average, batch_size
         Inference settings (see :class:`Predictor`).
-    threads
-        Torch threads (capped at the available CPUs); ``None`` leaves torch's setting alone.
-    progress
-        Progress bar on stderr; ``None`` shows it when stderr is a terminal.
+    device, precision, threads, progress
+        Resolved once into :class:`danq.runtime.InferenceSettings` (see
+        :meth:`~danq.runtime.InferenceSettings.resolve`): ``threads`` 0 is all the CPUs this
+        process may use, ``None`` leaves torch's setting alone; ``progress`` ``None`` draws a
+        bar on stderr when it is a terminal.
     genome
         Reference FASTA the windows of a BED input are read from.
 
@@ -184,7 +217,6 @@ def predict_fasta(
         ``sequence_length``, ``format``, ``output``.
     """
     from danq.formats.sources import sequence_batches
-    from danq.runtime import resolve_runtime
 
     if batch_size <= 0:
         raise DanqError(f"--batch-size must be positive, got {batch_size}")
@@ -192,11 +224,9 @@ def predict_fasta(
     fmt = _infer_format(None if to_stdout else output, fmt)
     if fmt == "h5" and to_stdout:
         raise DanqError("--format h5 needs an output file (-o PATH); stdout takes TSV only")
-    runtime = resolve_runtime(device, precision, threads, progress,
-                              set_torch_threads=threads is not None)
-    predictor = load_predictor(model, device=runtime.device, precision=runtime.precision,
-                               rc_average=rc_average)
-    show = runtime.progress
+    settings = InferenceSettings.resolve(device, precision, threads, progress)
+    predictor = load_predictor(model, settings, rc_average=rc_average)
+    show = settings.progress
     counts: dict[str, int] = {}
     reference = None
     if genome is not None:
@@ -249,5 +279,5 @@ def predict_fasta(
         "sequence_length": predictor.sequence_length,
         "format": fmt,
         "output": "-" if to_stdout else str(output),
-        "precision": runtime.describe_precision(),
+        "precision": settings.describe_precision(),
     }

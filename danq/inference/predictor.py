@@ -23,29 +23,43 @@ import numpy as np
 from danq.encoders import reverse_complement_tokens, tokens_to_one_hot
 from danq.errors import DanqError
 from danq.models.info import ModelInfo
+from danq.runtime import DEFAULT_DEVICE, DEFAULT_PRECISION, InferenceSettings
 
 DEFAULT_MODEL = Path("results") / "models" / "danq" / "best.pt"
 """The DanQ trained by the default workflow (``snakemake --cores 8``), relative to the working dir."""
 
 DEFAULT_BATCH_SIZE = 128
+"""Sequences per forward call of ``danq predict``/``evaluate`` and their Python functions."""
+
+DEFAULT_RC_AVERAGE = True
+"""Average each prediction with its reverse complement's (as DeepSEA), everywhere by default."""
 
 
 @dataclass
 class Predictor:
-    """A model ready for inference, with its :class:`ModelInfo`, device, precision and RC setting.
+    """A model ready for inference, with its :class:`ModelInfo`, settings and RC setting.
 
     Build one with :func:`load_predictor`. The model must return logits ``(B, T)`` for one-hot
     input ``(B, 4, L)`` in ACGT order; probabilities are the sigmoid of the logits, in float32.
+    ``settings`` (device, precision) were resolved and checked once, before the Predictor was
+    made; batches are not re-checked.
     """
 
     model: Any
     info: ModelInfo
-    device: Any
-    precision: str = "fp32"
-    rc_average: bool = True
+    settings: InferenceSettings
+    rc_average: bool = DEFAULT_RC_AVERAGE
     source: str = ""
     named_targets: bool = True
     _channels: Any = field(default=None, repr=False)
+
+    @property
+    def device(self) -> Any:
+        return self.settings.device
+
+    @property
+    def precision(self) -> str:
+        return self.settings.precision
 
     @property
     def target_names(self) -> list[str]:
@@ -84,11 +98,9 @@ class Predictor:
         """
         import torch
 
-        from danq.runtime import autocast
-
         x = torch.as_tensor(x).to(self.device, dtype=torch.float32)
         mode = torch.enable_grad() if grad else torch.inference_mode()
-        with mode, autocast(self.device, self.precision):
+        with mode, self.settings.autocast():
             return self.model(x).float()
 
     def _probabilities(self, x: Any, n: int, paired: bool, logits: bool) -> np.ndarray:
@@ -184,20 +196,28 @@ def quantize(module: Any) -> Any:
 
     layers = module.quantizable_layers() if hasattr(module, "quantizable_layers") else {
         torch.nn.Linear, torch.nn.LSTM}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch's deprecation notice for quantized tensors
-        quantized = torch.ao.quantization.quantize_dynamic(module, layers, dtype=torch.qint8)
-    if hasattr(module, "info"):
-        quantized.info = module.info
+    # quantize_dynamic deep-copies the module, and a ModelInfo's read-only mappings do not
+    # deep-copy: hold the info aside while it does, then give both modules their info back
+    info = module.__dict__.pop("info", None)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's deprecation notice for quantized tensors
+            quantized = torch.ao.quantization.quantize_dynamic(module, layers, dtype=torch.qint8)
+    finally:
+        if info is not None:
+            module.info = info
+    if info is not None:
+        quantized.info = info
     return quantized
 
 
 def load_predictor(
     model: Any = None,
+    settings: InferenceSettings | None = None,
     *,
     device: Any = None,
-    precision: str = "fp32",
-    rc_average: bool = True,
+    precision: str = DEFAULT_PRECISION,
+    rc_average: bool = DEFAULT_RC_AVERAGE,
 ) -> Predictor:
     """Wrap a model (``nn.Module``, checkpoint path, or ``None`` for :data:`DEFAULT_MODEL`).
 
@@ -206,20 +226,36 @@ def load_predictor(
     model
         A danq model (from :func:`danq.load_model`, or built from :mod:`danq.models`), a checkpoint
         path, or ``None`` for the workflow's default DanQ.
+    settings
+        Inference settings a command resolved once (:meth:`InferenceSettings.resolve`): the
+        model is moved to its device and run at its precision. ``None``: resolved here, once,
+        from ``device`` and ``precision``.
     device
-        ``"auto"``, ``"cpu"``, ``"cuda"``, a ``torch.device``, or ``None``: a module stays on its
-        current device, a checkpoint goes to ``"auto"``.
+        Without ``settings``: ``"auto"``, ``"cpu"``, ``"cuda"``, a ``torch.device``, or ``None``:
+        a module stays on its current device, a checkpoint goes to ``"auto"``.
     precision
-        ``"fp32"``, ``"bf16"`` or ``"fp16"`` (autocast), ``"int8"`` (dynamic quantization of the
-        LSTM and linear layers, CPU) or ``"auto"`` (bf16 where the hardware has it natively).
+        Without ``settings``: ``"fp32"``, ``"bf16"`` or ``"fp16"`` (autocast), ``"int8"`` (dynamic
+        quantization of the LSTM and linear layers, CPU) or ``"auto"`` (the default, as on the
+        command line: bf16 where the hardware has it natively, else fp32).
     rc_average
         Average each sequence's prediction with its reverse complement's.
     """
     import torch
 
-    from danq.runtime import check_precision, resolve_device, resolve_precision
+    if settings is not None and (device is not None or precision != DEFAULT_PRECISION):
+        raise TypeError("load_predictor: pass settings, or device and precision, not both")
+    if model is not None and not isinstance(model, (str, os.PathLike, torch.nn.Module)):
+        raise DanqError(f"model must be an nn.Module or a checkpoint path, got {type(model).__name__}")
+    if settings is None:  # resolved before a checkpoint is read, so a bad setting fails first
+        if device is None and isinstance(model, torch.nn.Module):  # a module stays where it is
+            first = next(model.parameters(), None)
+            device = first.device if first is not None else torch.device("cpu")
+        settings = InferenceSettings.resolve(DEFAULT_DEVICE if device is None else device, precision)
 
-    if model is None or isinstance(model, (str, os.PathLike)):
+    if isinstance(model, torch.nn.Module):
+        module = model
+        where = type(model).__name__
+    else:
         path = default_model_path() if model is None else Path(model)
         if not path.is_file():
             raise DanqError(f"{path}: model checkpoint does not exist")
@@ -227,29 +263,14 @@ def load_predictor(
 
         module = load_model(path, map_location="cpu")
         where = str(path)
-        if device is None:
-            device = "auto"
-    elif isinstance(model, torch.nn.Module):
-        module = model
-        where = type(model).__name__
-    else:
-        raise DanqError(f"model must be an nn.Module or a checkpoint path, got {type(model).__name__}")
 
     info = model_info_of(module)
     check_servable(info, where)
-    if device is None:  # a module given without a device stays where it is
-        first = next(module.parameters(), None)
-        device = first.device if first is not None else torch.device("cpu")
-    else:
-        device = resolve_device(device)
-        module = module.to(device)
+    module = module.to(settings.device)
     module.eval()
-    precision = check_precision(device, resolve_precision(device, precision))
-    if precision == "int8":
+    if settings.precision == "int8":
         module = quantize(module)
     return Predictor(
-        model=module, info=info, device=device, precision=precision, rc_average=rc_average,
-        source=where, named_targets=not all(
-            name == f"target_{i}" for i, name in enumerate(info.target_names)
-        ),
+        model=module, info=info, settings=settings, rc_average=rc_average, source=where,
+        named_targets=not all(name == f"target_{i}" for i, name in enumerate(info.target_names)),
     )

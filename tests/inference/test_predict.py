@@ -63,36 +63,56 @@ def danq_cli(*args, stdin: bytes | None = None, cwd=None):
 def test_api_matches_model_and_averages_reverse_complement(model):
     seqs = random_seqs(5, LENGTH)
     rcs = [reverse_complement(s) for s in seqs]
-    plain = danq.predict(model, seqs, rc_average=False)
+    plain = danq.predict(model, seqs, rc_average=False, precision="fp32")
     np.testing.assert_allclose(plain, forward_probs(model, seqs), rtol=1e-5, atol=1e-6)
-    averaged = danq.predict(model, seqs, batch_size=2)
+    averaged = danq.predict(model, seqs, batch_size=2, precision="fp32")
     expected = (forward_probs(model, seqs) + forward_probs(model, rcs)) / 2
     np.testing.assert_allclose(averaged, expected, rtol=1e-5, atol=1e-6)
     assert averaged.shape == (5, len(TARGETS)) and averaged.dtype == np.float32
     # RC averaging makes a prediction strand-symmetric; the bare model is not.
-    np.testing.assert_allclose(danq.predict(model, rcs), averaged, rtol=1e-5, atol=1e-6)
-    assert not np.allclose(plain, danq.predict(model, rcs, rc_average=False), atol=1e-4)
+    np.testing.assert_allclose(danq.predict(model, rcs, precision="fp32"), averaged, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(plain, danq.predict(model, rcs, rc_average=False, precision="fp32"), atol=1e-4)
 
 
 def test_api_fits_lengths_and_accepts_one_hot_and_checkpoints(model, checkpoint):
     long_seq, short_seq = random_seqs(1, LENGTH + 7)[0], "acgtNNacgtRY"
-    got = danq.predict(model, [long_seq, short_seq])
+    got = danq.predict(model, [long_seq, short_seq], precision="fp32")
     fitted = [fit_length(long_seq, LENGTH), fit_length(short_seq.upper(), LENGTH)]
-    np.testing.assert_allclose(got, danq.predict(model, fitted), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got, danq.predict(model, fitted, precision="fp32"), rtol=1e-5, atol=1e-6)
     # a one-hot batch of another length is fitted the same way; a checkpoint path works too
     onehot = one_hot_batch([long_seq])
-    np.testing.assert_allclose(danq.predict(checkpoint, onehot, device="cpu"), got[:1],
+    np.testing.assert_allclose(danq.predict(checkpoint, onehot, device="cpu", precision="fp32"), got[:1],
                                rtol=1e-5, atol=1e-6)
     assert model.training is False
 
 
 def test_api_bf16_is_close_to_fp32_and_fp16_needs_cuda(model):
     seqs = random_seqs(4, LENGTH)
-    fp32 = danq.predict(model, seqs, device="cpu")
+    fp32 = danq.predict(model, seqs, device="cpu", precision="fp32")
     np.testing.assert_allclose(danq.predict(model, seqs, device="cpu", precision="bf16"), fp32,
                                atol=0.03)
     with pytest.raises(DanqError, match="fp16 needs a CUDA device"):
         danq.predict(model, seqs, device="cpu", precision="fp16")
+
+
+def test_python_api_and_cli_share_their_defaults():
+    """A notebook and a shell run the same settings unless told otherwise."""
+    import inspect
+
+    from danq.cli.predict import command
+    from danq.inference.predictor import DEFAULT_BATCH_SIZE, DEFAULT_RC_AVERAGE, load_predictor
+    from danq.runtime import DEFAULT_DEVICE, DEFAULT_PRECISION
+
+    cli_defaults = {param.name: param.default for param in command.params}
+    assert cli_defaults["precision"] == DEFAULT_PRECISION
+    assert cli_defaults["device"] == DEFAULT_DEVICE
+    assert cli_defaults["batch_size"] == DEFAULT_BATCH_SIZE
+    assert cli_defaults["rc_average"] is DEFAULT_RC_AVERAGE
+    for function in (danq.predict, predict_fasta, load_predictor):
+        params = inspect.signature(function).parameters
+        assert params["precision"].default == DEFAULT_PRECISION, function.__name__
+        assert params["rc_average"].default is DEFAULT_RC_AVERAGE, function.__name__
+    assert inspect.signature(predict_fasta).parameters["device"].default == DEFAULT_DEVICE
 
 
 def test_api_restores_training_mode(model):
@@ -159,7 +179,7 @@ def test_cli_tsv_keeps_order_names_and_reports_adjusted(tmp_path, model, checkpo
     header, names, values = parse_tsv(result.stdout)
     assert header == ["name", *TARGETS]
     assert names == ["zeta", "alpha", "mid", "low", "nrich"]
-    expected = danq.predict(model, [seq for _, seq in fasta_records])
+    expected = danq.predict(model, [seq for _, seq in fasta_records], precision="fp32")
     np.testing.assert_allclose(values, expected, rtol=1e-3)
     assert "3 centre-cropped/N-padded to 40 bp" in result.stderr
     assert "5 sequences x 3 targets" in result.stderr
@@ -169,22 +189,24 @@ def test_predict_fasta_gzip_to_file_h5_and_no_rc(tmp_path, model, checkpoint, fa
     fasta = tmp_path / "in.fa.gz"
     write_fasta(fasta, fasta_records, gz=True)
     tsv = tmp_path / "out" / "p.tsv"
-    summary = predict_fasta(fasta, tsv, model=checkpoint, device="cpu", progress=False,
+    summary = predict_fasta(fasta, tsv, model=checkpoint, device="cpu", progress=False, precision="fp32",
                             rc_average=False)
     assert summary["n_sequences"] == 5 and summary["n_adjusted"] == 3
     _, names, values = parse_tsv(tsv.read_text())
-    expected = danq.predict(model, [seq for _, seq in fasta_records], rc_average=False)
+    expected = danq.predict(model, [seq for _, seq in fasta_records], rc_average=False,
+                            precision="fp32")
     np.testing.assert_allclose(values, expected, rtol=1e-3)
 
     h5 = tmp_path / "p.h5"
-    summary = predict_fasta(fasta, h5, model=checkpoint, device="cpu", progress=False,
+    summary = predict_fasta(fasta, h5, model=checkpoint, device="cpu", progress=False, precision="fp32",
                             batch_size=2)
     assert summary["format"] == "h5"
     pred = read_predictions(h5)
     assert pred["names"] == names and pred["target_names"] == TARGETS
     assert pred["labels"] is None
     np.testing.assert_allclose(pred["probabilities"],
-                               danq.predict(model, [seq for _, seq in fasta_records]),
+                               danq.predict(model, [seq for _, seq in fasta_records],
+                                            precision="fp32"),
                                rtol=1e-5, atol=1e-6)
     # gzip TSV output when the name ends in .gz
     gz_out = tmp_path / "p.tsv.gz"

@@ -13,6 +13,7 @@ from danq.errors import DanqError
 from danq.inference.predictor import load_predictor
 from danq.models.checkpoint import load_model, read_checkpoint, save_checkpoint
 from danq.models.info import ModelInfo
+from danq.runtime import InferenceSettings
 from tests.helpers import tiny_danq
 
 LENGTH = 40
@@ -37,9 +38,9 @@ def test_probabilities_are_the_sigmoid_of_the_model_rc_averaged(model) -> None:
         forward = torch.sigmoid(model(x))
         backward = torch.sigmoid(model(torch.from_numpy(reverse_complement(x.numpy()))))
     tokens = np.stack([to_tokens(s) for s in seqs])
-    averaged = load_predictor(model, device="cpu").from_tokens(tokens)
+    averaged = load_predictor(model, device="cpu", precision="fp32").from_tokens(tokens)
     np.testing.assert_allclose(averaged, ((forward + backward) / 2).numpy(), rtol=1e-6, atol=1e-7)
-    single = load_predictor(model, device="cpu", rc_average=False)
+    single = load_predictor(model, device="cpu", precision="fp32", rc_average=False)
     np.testing.assert_allclose(single.from_tokens(tokens), forward.numpy(), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(single.from_one_hot(x), forward.numpy(), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(single.from_tokens(tokens, logits=True),
@@ -48,7 +49,7 @@ def test_probabilities_are_the_sigmoid_of_the_model_rc_averaged(model) -> None:
 
 def test_batched_prediction_equals_one_batch(model) -> None:
     tokens = np.stack([to_tokens(s) for s in random_sequences(7, seed=1)])
-    predictor = load_predictor(model, device="cpu")
+    predictor = load_predictor(model, device="cpu", precision="fp32")
     whole = predictor.from_tokens(tokens)
     np.testing.assert_allclose(predictor.predict_tokens(tokens, batch_size=3), whole, rtol=1e-6)
     assert predictor.predict_tokens(tokens[:0]).shape == (0, 3)
@@ -57,12 +58,52 @@ def test_batched_prediction_equals_one_batch(model) -> None:
 
 
 def test_gradient_path_for_attribution(model) -> None:
-    predictor = load_predictor(model, device="cpu", rc_average=False)
+    predictor = load_predictor(model, device="cpu", precision="fp32", rc_average=False)
     x = torch.from_numpy(one_hot_batch(random_sequences(2, seed=2))).requires_grad_(True)
     predictor.logits(x, grad=True)[:, 1].sum().backward()
     assert x.grad is not None and x.grad.shape == x.shape and x.grad.abs().sum() > 0
     with torch.no_grad():
         assert not predictor.logits(x).requires_grad  # inference mode by default
+
+
+def test_settings_are_handed_down_and_not_rechecked_per_batch(model, monkeypatch) -> None:
+    from danq import runtime
+
+    settings = InferenceSettings.resolve("cpu", "fp32")
+    predictor = load_predictor(model, settings, rc_average=False)
+    assert predictor.settings is settings
+    assert (predictor.device, predictor.precision) == (torch.device("cpu"), "fp32")
+
+    def no_more_checks(*_args):
+        raise AssertionError("precision re-checked after the settings were resolved")
+
+    monkeypatch.setattr(runtime, "check_precision", no_more_checks)
+    tokens = np.stack([to_tokens(s) for s in random_sequences(4)])
+    assert predictor.predict_tokens(tokens, batch_size=2).shape == (4, 3)
+    with pytest.raises(TypeError, match="not both"):
+        load_predictor(model, settings, device="cpu")
+
+
+def test_a_module_stays_on_its_device_and_defaults_follow_the_command_line(model) -> None:
+    from danq.runtime import DEFAULT_PRECISION, native_bf16
+
+    predictor = load_predictor(model)
+    assert predictor.device == torch.device("cpu")
+    expected = "bf16" if native_bf16(predictor.device) else "fp32"
+    assert DEFAULT_PRECISION == "auto" and predictor.precision == expected
+    assert predictor.settings.auto_precision and predictor.settings.threads is None
+
+
+def test_int8_works_on_a_loaded_checkpoint(tmp_path, model) -> None:
+    """quantize_dynamic deep-copies the module; the checkpoint's ModelInfo must not stop it."""
+    path = tmp_path / "m.pt"
+    save_checkpoint(path, model, {"target_names": NAMES})
+    predictor = load_predictor(path, device="cpu", precision="int8", rc_average=False)
+    assert predictor.precision == "int8" and predictor.target_names == NAMES
+    tokens = np.stack([to_tokens(s) for s in random_sequences(3)])
+    reference = load_predictor(path, device="cpu", precision="fp32", rc_average=False)
+    np.testing.assert_allclose(predictor.from_tokens(tokens), reference.from_tokens(tokens),
+                               atol=0.05)
 
 
 def test_model_info_round_trips_through_a_checkpoint(tmp_path, model) -> None:
