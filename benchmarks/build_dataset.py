@@ -127,7 +127,7 @@ def run_build(genome: Path, targets: Path, outdir: Path) -> tuple[float, float, 
     index_seconds, _ = child([sys.executable, "-c",
                               f"from danq.sequence.genome import Genome; Genome({str(genome)!r})"])
     command = [sys.executable, "-m", "danq", "build-dataset", "--genome", str(genome),
-               "--targets", str(targets), "-o", str(outdir), "--both-strands", "--no-progress"]
+               "--peaks", str(targets), "-o", str(outdir), "--both-strands", "--no-progress"]
     seconds, rss_gib = child(command)
     summary = json.loads((outdir / "summary.json").read_text())
     return index_seconds, seconds, rss_gib, summary

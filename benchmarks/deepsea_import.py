@@ -5,8 +5,8 @@ user block), ``valid.mat`` and ``test.mat`` (MATLAB v5, written column by column
 too) with forward windows first and their reverse complements second, ~2 % positive labels. Then, each in
 a child process so its peak RSS is its own:
 
-1. the import (``danq.datasets.deepsea.import_deepsea``): wall time, peak RSS, MB/s of one-hot input;
-2. the training loader alone (``danq.formats.dataset.ChunkedBatches``, batch 100, shuffled) over ``train.h5``:
+1. the import (``danq.datasets.deepsea.importer.import_deepsea``): wall time, peak RSS, MB/s of one-hot input;
+2. the training loader alone (``danq.training.batches.ChunkedBatches``, batch 100, shuffled) over ``train.h5``:
    samples/s and peak RSS;
 
 and extrapolates the import to DeepSEA's 4.4 M training samples. Usage::
@@ -160,7 +160,7 @@ def peak_rss_kib():  # VmHWM: this process's own peak (ru_maxrss also counts the
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 """
 
-CHILD_IMPORT = CHILD_PRELUDE + """from danq.datasets.deepsea import import_deepsea
+CHILD_IMPORT = CHILD_PRELUDE + """from danq.datasets.deepsea.importer import import_deepsea
 t = time.perf_counter()
 summaries = import_deepsea(sys.argv[1], sys.argv[2], progress=False)
 print(json.dumps({"seconds": time.perf_counter() - t, "splits": summaries,
@@ -169,7 +169,7 @@ print(json.dumps({"seconds": time.perf_counter() - t, "splits": summaries,
 
 CHILD_LOADER = CHILD_PRELUDE + """import torch
 torch.set_num_threads(1)
-from danq.formats.dataset import ChunkedBatches
+from danq.training.batches import ChunkedBatches
 loader = ChunkedBatches(sys.argv[1], batch_size=100, shuffle=True, seed=1)
 limit = int(sys.argv[2])
 seen = 0

@@ -38,14 +38,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from danq.motifs.tomtom import (
-    Database,
-    MatchSettings,
-    as_ppm,
-    decoy_false_match_rate,
-    match_motifs,
-    read_meme,
-)
+from danq.motifs.decoys import decoy_false_match_rate
+from danq.motifs.matrices import as_ppm
+from danq.motifs.meme import read_meme
+from danq.motifs.tomtom import Database, MatchSettings, match_motifs
 
 
 def load_database(release: str, extra_collections: list[str]) -> tuple[Database, set[str]]:

@@ -21,13 +21,8 @@ import time
 
 import numpy as np
 
-from danq.motifs.tomtom import (
-    Database,
-    MatchSettings,
-    background_decoy,
-    match_motifs,
-    shuffled_decoy,
-)
+from danq.motifs.decoys import background_decoy, shuffled_decoy
+from danq.motifs.tomtom import Database, MatchSettings, match_motifs
 
 SETTINGS = {
     "pearson, trimmed": MatchSettings(),

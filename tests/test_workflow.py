@@ -73,7 +73,7 @@ def test_dry_run_plans_every_stage_as_thin_cli_calls(tmp_path: Path, configfile:
     assert "--baselines results/baselines" in report_line
     config = load(configfile)
     lines = result.stdout.splitlines()
-    train = [line for line in lines if "danq train --model danq" in line]
+    train = [line for line in lines if "danq train --arch danq" in line]
     assert len(train) == 1
     assert f"--threads {config['threads']}" in train[0]
     assert "> logs/train/danq.log 2>&1" in train[0]
@@ -83,6 +83,16 @@ def test_dry_run_plans_every_stage_as_thin_cli_calls(tmp_path: Path, configfile:
     assert "-o results/models/danq" in train[0]  # where `danq predict` looks by default
     for command in ("danq evaluate", "danq motifs"):
         assert any(command in line and f"--threads {config['threads']}" in line for line in lines)
+    evaluate = [line for line in lines if "danq evaluate" in line]
+    assert evaluate and all(" --rc " in line for line in evaluate)  # the CLI's new spellings
+
+
+@pytest.mark.parametrize("configfile", [DEFAULT_CONFIG, TEST_CONFIG], ids=["default", "test"])
+def test_workflow_lints_clean(tmp_path: Path, configfile: Path) -> None:
+    """`snakemake --lint`: functions live in rules/common.smk, every rule has a log."""
+    result = snakemake(tmp_path, configfile, "--lint")
+    assert result.returncode == 0, result.stdout
+    assert "Lints for" not in result.stdout, result.stdout
 
 
 def test_several_gpus_train_through_torchrun(tmp_path: Path) -> None:
@@ -92,9 +102,9 @@ def test_several_gpus_train_through_torchrun(tmp_path: Path) -> None:
     result = snakemake(tmp_path, write_config(tmp_path, config), "-n", "-p")
     assert result.returncode == 0, result.stdout
     lines = result.stdout.splitlines()
-    assert any("torchrun --standalone --nproc_per_node 4 -m danq train --model danq" in line
+    assert any("torchrun --standalone --nproc_per_node 4 -m danq train --arch danq" in line
                for line in lines)
-    deepsea = [line for line in lines if "danq train --model deepsea" in line]
+    deepsea = [line for line in lines if "danq train --arch deepsea" in line]
     assert deepsea and "torchrun" not in deepsea[0]
 
 
@@ -108,7 +118,7 @@ def test_runs_are_a_map_each_naming_its_architecture(tmp_path: Path) -> None:
     result = snakemake(tmp_path, write_config(tmp_path, config), "-n", "-p")
     assert result.returncode == 0, result.stdout
     lines = result.stdout.splitlines()
-    assert any("danq train --model danq-jaspar" in line and "-o results/models/jaspar" in line
+    assert any("danq train --arch danq-jaspar" in line and "-o results/models/jaspar" in line
                for line in lines)
     assert any("-o results/models/danq_wide" in line and "lstm_hidden=16" in line for line in lines)
     compare = [line for line in lines if "danq compare" in line]
@@ -185,9 +195,9 @@ def test_deepsea_source_imports_the_bundle(tmp_path: Path) -> None:
     assert counts["import_deepsea"] == 1 and "encode" not in counts and "simulate" not in counts
     assert f"danq import-deepsea {bundle} -o results/deepsea/data" in result.stdout
     lines = result.stdout.splitlines()
-    deepsea = [line for line in lines if "danq train --model deepsea" in line]
+    deepsea = [line for line in lines if "danq train --arch deepsea" in line]
     assert "--validate-every 6875 --valid-samples 4000" in deepsea[0]  # 110,000 samples of 16
-    danq = [line for line in lines if "danq train --model danq " in line]
+    danq = [line for line in lines if "danq train --arch danq " in line]
     assert "--validate-every" not in danq[0] and "--patience 6" in danq[0]  # Keras patience 5
 
 
@@ -206,7 +216,7 @@ def planned_train_configs(stdout: str, monkeypatch: pytest.MonkeyPatch) -> dict:
 
     monkeypatch.setattr(danq.training, "train", capture)
     for line in stdout.splitlines():
-        if "danq train --model" in line:
+        if "danq train --arch" in line:
             words = shlex.split(line)
             words = words[words.index("train") + 1 : words.index(">")]
             result = CliRunner().invoke(cli, ["train", *words])
@@ -247,7 +257,7 @@ def test_peaks_source_builds_the_splits_from_the_genome_and_peaks(tmp_path: Path
     counts = job_counts(result.stdout)
     assert counts["build_dataset"] == 1 and "encode" not in counts and "simulate" not in counts
     line = next(x for x in result.stdout.splitlines() if "danq build-dataset" in x)
-    assert f"--genome {genome} --targets {targets} -o results/peaks/data" in line
+    assert f"--genome {genome} --peaks {targets} -o results/peaks/data" in line
     assert "--background-ratio 1.5" in line and "--test chr8" in line and "--both-strands" in line
     assert "--window" not in line  # unset options keep the CLI's DeepSEA defaults
     report = next(x for x in result.stdout.splitlines() if "danq report" in x)

@@ -1,8 +1,10 @@
 """The ``danq`` command: a click group whose subcommands are imported only when used.
 
 Each subcommand lives in ``danq/cli/<stage>.py`` as a click command named ``command`` and is a thin
-shell over the stage's module in ``danq/``. A :class:`~danq.errors.DanqError` raised anywhere becomes a
-one-line ``danq <cmd>: error: ...`` message and exit status 1, never a traceback.
+shell over the stage's module in ``danq/``; the options they share, and the one way each idea is
+spelled, are declared once in :mod:`danq.cli.options`. A :class:`~danq.errors.DanqError` raised
+anywhere becomes a one-line ``danq: error: ...`` message and exit status 1, never a traceback; a
+:class:`~danq.errors.DanqWarning` (:func:`danq.cli.options.warn`) one ``danq: warning: ...`` line.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import NoReturn
 import click
 
 from danq import __version__
+from danq.cli.options import CONTEXT_SETTINGS
 from danq.errors import DanqError, DanqWarning
 from danq.io import storage_error
 
@@ -62,7 +65,7 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="danq")
 def cli() -> None:
     """DeepSEA and DanQ: deep learning models of chromatin features from DNA sequence.

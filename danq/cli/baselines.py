@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import click
 
+from danq.cli.options import danq_command, label_pairs, outdir_option
 
-@click.command(name="baselines", context_settings={"help_option_names": ["-h", "--help"]})
+
+@danq_command("baselines")
 @click.option("--truth", required=True, type=click.Path(dir_okay=False),
               help="`danq simulate` truth.json.")
 @click.option("--data", required=True, type=click.Path(dir_okay=False),
@@ -14,16 +16,14 @@ import click
 @click.option("--predictions", "predictions", multiple=True, metavar="LABEL=H5",
               help="A model's `danq evaluate` predictions.h5 (repeatable), scored under clean "
                    "labels and broken down by kind of negative.")
-@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
-              help="Output folder: <source>/{metrics.tsv,metrics_clean.tsv,decoys.tsv}, "
-                   "all_metrics.tsv, decoys.tsv, summary.json.")
+@outdir_option("Output folder: <source>/{metrics.tsv,metrics_clean.tsv,decoys.tsv}, "
+               "all_metrics.tsv, decoys.tsv, summary.json.")
 def command(truth, data, predictions, outdir):
     """Score the synthetic benchmark's reference scores on the test split: the oracle ceiling
     (the true rule on the planted instances), presence only (the target's motifs present,
     whatever their order and spacing) and a PWM scan (best log-odds, both strands), plus each
     model's predictions, against the noisy and the clean labels; and, for grammar targets, how
     each scores each kind of negative (swapped, too close, too far, one motif, none)."""
-    from danq.cli.options import label_pairs
     from danq.simulation.baselines import run_baselines
 
     summary = run_baselines(truth, data, outdir, label_pairs("--predictions", predictions, "DanQ=predictions.h5"))

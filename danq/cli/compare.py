@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import click
 
+from danq.cli.options import danq_command, outdir_option
 
-@click.command(name="compare", context_settings={"help_option_names": ["-h", "--help"]})
+
+@danq_command("compare")
 @click.argument("metrics_a", type=click.Path(dir_okay=False))
 @click.argument("metrics_b", type=click.Path(dir_okay=False))
-@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
-              help="Output directory: comparison.png/svg, comparison.tsv, comparison.json.")
+@outdir_option("Output directory: comparison.png/svg, comparison.tsv, comparison.json.")
 @click.option("--labels", nargs=2, type=str, default=("A", "B"), show_default=True,
               help="Names of the two models, e.g. --labels DeepSEA DanQ.")
 @click.option("--plots/--no-plots", default=True, show_default=True,

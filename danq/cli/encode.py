@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import click
 
-from danq.cli.options import progress_option
+from danq.cli.options import POSITIVE, danq_command, output_option, progress_option
 
 
-@click.command(name="encode", context_settings={"help_option_names": ["-h", "--help"]})
+@danq_command("encode")
 @click.argument("fasta", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--labels", type=click.Path(dir_okay=False), default=None,
               help="TSV: column 'name' matching FASTA record names, then one 0/1 column per target.")
 @click.option("--categories", type=click.Path(dir_okay=False), default=None,
               help="Optional TSV 'target<TAB>category' (e.g. DNase, TF, histone).")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Output dataset (.h5), written atomically.")
-@click.option("--length", type=int, default=None,
+@output_option("Output dataset (.h5), written atomically.")
+@click.option("--length", type=POSITIVE, default=None,
               help="Centre-crop / N-pad every record to this length (default: all records must "
                    "share the first record's length).")
 @click.option("--compression", type=click.Choice(["gzip", "lzf", "none"]), default="gzip",

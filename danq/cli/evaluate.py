@@ -5,36 +5,33 @@ from __future__ import annotations
 import click
 
 from danq.cli.options import (
-    device_option,
-    inference_precision_option,
-    progress_option,
-    threads_option,
+    batch_size_option,
+    danq_command,
+    model_option,
+    outdir_option,
+    rc_option,
+    runtime_options,
 )
+from danq.inference.predictor import DEFAULT_BATCH_SIZE
 
 
-@click.command(name="evaluate", context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--model", "model", type=click.Path(dir_okay=False), default=None,
-              help="Checkpoint (.pt) to evaluate.")
+@danq_command("evaluate")
+@model_option("Checkpoint (.pt) to evaluate.")
 @click.option("--data", type=click.Path(dir_okay=False), default=None,
               help="Labelled danq test dataset (.h5).")
 @click.option("--from-predictions", "from_predictions", type=click.Path(dir_okay=False),
               default=None,
               help="Redo metrics and plots from a saved predictions.h5 instead (no model needed).")
-@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
-              help="Output directory: metrics.tsv, summary.json, predictions.h5, curves.png/svg.")
-@click.option("--rc-average/--no-rc-average", default=True, show_default=True,
-              help="Average forward and reverse-complement predictions (paired datasets: "
-                   "each forward row with its stored partner).")
-@click.option("--batch-size", type=int, default=128, show_default=True,
-              help="Sequences per forward pass.")
-@device_option
-@inference_precision_option
-@threads_option()
+@outdir_option("Output directory: metrics.tsv, summary.json, predictions.h5, curves.png/svg.")
+@rc_option("Average forward and reverse-complement predictions (paired datasets: each forward "
+           "row with its stored partner).",
+           deprecated={"--rc-average": "--rc", "--no-rc-average": "--no-rc"})
+@batch_size_option(DEFAULT_BATCH_SIZE, "Sequences per forward pass.")
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Write curves.png/svg.")
 @click.option("--truth", type=click.Path(dir_okay=False), default=None,
               help="`danq simulate` truth.json of the test data: the PR curves show the oracle "
                    "ceiling (synthetic benchmark).")
-@progress_option
+@runtime_options()
 def command(model, data, from_predictions, outdir, rc_average, batch_size, device, precision,
             threads, plots, truth, progress):
     """Score a model on a test set: ROC AUC and PR AUC per target, summaries per category.
@@ -63,7 +60,7 @@ def _run(model, data, from_predictions, outdir, rc_average, batch_size, device, 
 
     oracle = None
     if truth is not None and plots:  # read before any work, so a bad file fails first
-        from danq.simulation.baselines import truth_oracle
+        from danq.simulation.oracle import truth_oracle
 
         oracle = truth_oracle(truth)
     if from_predictions is not None:

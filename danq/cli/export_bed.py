@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import click
 
+from danq.cli.options import danq_command, deprecated, output_option, targets_option
 
-@click.command(name="export-bed", context_settings={"help_option_names": ["-h", "--help"]})
+
+@danq_command("export-bed")
 @click.argument("dataset", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="BED file to write (atomically).")
-@click.option("--target", "targets", multiple=True,
-              help="Report only this target in the name/score columns (repeatable).")
+@output_option("BED file to write (atomically).")
+@targets_option("Targets reported in the name/score columns")
+@deprecated({"--target": "--targets"})
 @click.option("--positives-only", is_flag=True, help="Skip windows with no positive target.")
 @click.option("--both-strands", is_flag=True,
               help="Also write the reverse-complement rows of a paired dataset.")
@@ -19,8 +20,20 @@ def command(dataset, output, targets, positives_only, both_strands):
 
     DATASET must carry coordinates (made by `danq build-dataset`).
     """
-    from danq.datasets.build import export_bed
+    from danq.datasets.export_bed import export_bed
 
-    n = export_bed(dataset, output, targets=targets, positives_only=positives_only,
-                   both_strands=both_strands)
+    n = export_bed(dataset, output, targets=_target_names(dataset, targets),
+                   positives_only=positives_only, both_strands=both_strands)
     click.echo(f"{output}: {n} windows", err=True)
+
+
+def _target_names(dataset: str, spec: str | None) -> list[str]:
+    """The names of the targets ``--targets`` selects in DATASET, in dataset order (none: all)."""
+    if spec is None:
+        return []
+    from danq.formats.dataset import open_dataset
+    from danq.variants.batches import select_targets
+
+    with open_dataset(dataset) as ds:
+        chosen = select_targets(spec, ds.target_names, ds.target_categories)
+        return [ds.target_names[i] for i in chosen]

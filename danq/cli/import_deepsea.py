@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import click
 
-from danq.cli.options import progress_option
+from danq.cli.options import POSITIVE, danq_command, outdir_option, progress_option, warn
 
 
-@click.command(name="import-deepsea", context_settings={"help_option_names": ["-h", "--help"]})
+@danq_command("import-deepsea")
 @click.argument("deepsea_dir", type=click.Path(file_okay=False))
-@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
-              help="Output folder for train.h5, valid.h5 and test.h5 (each written atomically).")
+@outdir_option("Output folder for train.h5, valid.h5 and test.h5 (each written atomically).")
 @click.option("--names", type=click.Path(dir_okay=False), default=None,
               help="Target names, one per line (e.g. DeepSEA's predictor.names, "
                    "'cell|factor|treatment'); default t000, t001, ...")
-@click.option("--chunk-samples", type=int, default=None,
+@click.option("--chunk-samples", type=POSITIVE, default=None,
               help="Samples read and converted per block (default: ~64 MiB of one-hot, aligned to "
                    "the file's chunks).")
 @click.option("--split", "splits", multiple=True, type=click.Choice(["train", "valid", "test"]),
@@ -30,15 +29,13 @@ def command(deepsea_dir, outdir, names, chunk_samples, splits, progress):
     """
     from pathlib import Path
 
-    from danq.datasets.deepsea import SPLITS, import_deepsea
+    from danq.datasets.deepsea.importer import import_deepsea
+    from danq.datasets.splits import SPLITS
     from danq.io import refuse_overwriting_inputs
 
     chosen = list(splits) or list(SPLITS)
     inputs = [Path(deepsea_dir) / f"{split}.mat" for split in chosen]
     refuse_overwriting_inputs([*inputs, names], replaced_dirs=[outdir])
-
-    def warn(message: str) -> None:
-        click.echo(f"danq: warning: {message}", err=True)
 
     summaries = import_deepsea(
         deepsea_dir, outdir, names=names, chunk_samples=chunk_samples,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import click
 
+from danq.cli.options import danq_command, output_option
+
 FORMAT_CHOICES = ["auto", "deepsea-kipoi", "beluga", "danq-keras", "danq-jaspar-keras"]
 
 
-@click.command(name="import-weights", context_settings={"help_option_names": ["-h", "--help"]})
+@danq_command("import-weights")
 @click.argument("weight_file", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Checkpoint to write (atomically), e.g. deepsea.pt.")
+@output_option("Checkpoint to write (atomically), e.g. deepsea.pt.")
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="auto", show_default=True,
               help="Layout of WEIGHT_FILE; auto detects it from the file's keys / layers.")
 @click.option("--names", type=click.Path(dir_okay=False), default=None,
@@ -30,7 +31,7 @@ def command(weight_file, output, fmt, names, second_lstm):
     read A,G,C,T input; the import reorders their first layer so the checkpoint takes danq's A,C,G,T,
     and it then works with danq predict, evaluate, motifs and variant-effect like a trained one.
     """
-    from danq.models.published.import_weights import import_weights
+    from danq.models.published.importer import import_weights
 
     import_weights(weight_file, output, fmt=fmt, names=names, second_lstm=second_lstm,
                    log=lambda line: click.echo(line, err=True))

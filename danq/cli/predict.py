@@ -5,33 +5,30 @@ from __future__ import annotations
 import click
 
 from danq.cli.options import (
-    device_option,
-    inference_precision_option,
-    progress_option,
-    threads_option,
+    batch_size_option,
+    danq_command,
+    model_option,
+    output_option,
+    rc_option,
+    runtime_options,
 )
+from danq.inference.predictor import DEFAULT_BATCH_SIZE
 
 
-@click.command(name="predict", context_settings={"help_option_names": ["-h", "--help"]})
+@danq_command("predict")
 @click.argument("fasta", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--model", "model", type=click.Path(dir_okay=False), default=None,
-              help="Checkpoint (.pt). Default: results/models/danq/best.pt in the current "
-                   "directory, the DanQ trained by `snakemake --cores 8`.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
-              help="Output file, written atomically (.gz TSV is compressed). Default: TSV to stdout.")
+@model_option("Checkpoint (.pt). Default: results/models/danq/best.pt in the current directory, "
+              "the DanQ trained by `snakemake --cores 8`.")
+@output_option("Output file, written atomically (.gz TSV is compressed). Default: TSV to stdout.",
+               required=False, allow_dash=True)
 @click.option("--format", "fmt", type=click.Choice(["tsv", "h5"]), default=None,
               help="Output format (default: h5 for .h5/.hdf5 outputs, TSV otherwise; h5 needs -o).")
-@click.option("--rc/--no-rc", "rc_average", default=True, show_default=True,
-              help="Average each prediction with the reverse complement's (as DeepSEA).")
-@click.option("--batch-size", type=int, default=128, show_default=True,
-              help="Sequences per forward pass.")
+@rc_option()
+@batch_size_option(DEFAULT_BATCH_SIZE, "Sequences per forward pass.")
 @click.option("--genome", type=click.Path(dir_okay=False), default=None,
               help="Reference FASTA: with a BED input, predict the model-length window centred "
                    "on each interval.")
-@device_option
-@inference_precision_option
-@threads_option()
-@progress_option
+@runtime_options()
 def command(fasta, model, output, fmt, rc_average, batch_size, genome, device, precision, threads,
             progress):
     """Predict every target for each sequence of FASTA (plain, gzip, or - for stdin).

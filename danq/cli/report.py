@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from danq.cli.options import label_pairs
+from danq.cli.options import danq_command, label_pairs, outdir_option
 from danq.errors import DanqError
 
 
-@click.command(name="report", context_settings={"help_option_names": ["-h", "--help"]})
+@danq_command("report")
 @click.option("--metrics", "metrics", multiple=True, required=True, metavar="LABEL=TSV",
               help="A model's `danq evaluate` metrics.tsv; give the baseline (DeepSEA) first, "
                    "the challenger (DanQ) second.")
@@ -32,9 +32,8 @@ from danq.errors import DanqError
               help="A model's `danq evaluate` curves.png, embedded in report.html.")
 @click.option("--logos", "logos", multiple=True, metavar="LABEL=PNG",
               help="A model's `danq motifs` logos_overview.png, embedded in report.html.")
-@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
-              help="Output folder: report.html, tables.html, summary.md, summary.json, auc_by_category.tsv, "
-                   "training_curves.png.")
+@outdir_option("Output folder: report.html, tables.html, summary.md, summary.json, "
+               "auc_by_category.tsv, training_curves.png.")
 def command(metrics, histories, tomtom, truth, baselines, note, dataset_summary, variant_summary,
             scatter, curves, logos, outdir):
     """Summarise a run: AUC per target category, DanQ's wins over DeepSEA, planted motifs

@@ -6,17 +6,17 @@ from pathlib import Path
 
 import click
 
+from danq.cli.options import NON_NEGATIVE, POSITIVE, danq_command, outdir_option
 
-@click.command(name="simulate", context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "-o", "--outdir", required=True, type=click.Path(file_okay=False, path_type=Path),
-    help="Output directory: {train,valid,test}.fa, {split}.labels.tsv, targets.tsv, truth.json.",
-)
-@click.option("--seed", type=int, default=None, help="Random seed (default 0).")
-@click.option("--n-train", type=int, default=None, help="Training sequences (default 20000).")
-@click.option("--n-valid", type=int, default=None, help="Validation sequences (default 2000).")
-@click.option("--n-test", type=int, default=None, help="Test sequences (default 4000).")
-@click.option("--length", type=int, default=None, help="Sequence length in bp (default 500).")
+
+@danq_command("simulate")
+@outdir_option("Output directory: {train,valid,test}.fa, {split}.labels.tsv, targets.tsv, truth.json.",
+               path_type=Path)
+@click.option("--seed", type=NON_NEGATIVE, default=None, help="Random seed (default 0).")
+@click.option("--n-train", type=NON_NEGATIVE, default=None, help="Training sequences (default 20000).")
+@click.option("--n-valid", type=NON_NEGATIVE, default=None, help="Validation sequences (default 2000).")
+@click.option("--n-test", type=NON_NEGATIVE, default=None, help="Test sequences (default 4000).")
+@click.option("--length", type=POSITIVE, default=None, help="Sequence length in bp (default 500).")
 @click.option(
     "--release", default=None,
     help="JASPAR release bundled with pyjaspar (default JASPAR2024).",
@@ -47,13 +47,8 @@ def command(
     truth.json records everything, flips included (`danq baselines` scores noisy and clean).
     """
     from danq.io import refuse_overwriting_inputs
-    from danq.simulation.simulate import (
-        SPLITS,
-        SimulationParams,
-        load_config,
-        params_from_mapping,
-        simulate,
-    )
+    from danq.simulation.config import SPLITS, SimulationParams, load_config, params_from_mapping
+    from danq.simulation.simulate import simulate
 
     written = [outdir / f"{split}{suffix}" for split in SPLITS for suffix in (".fa", ".labels.tsv")]
     refuse_overwriting_inputs([config_path], [*written, outdir / "targets.tsv",
@@ -72,9 +67,10 @@ def command(
     click.echo(
         f"wrote {summary['outdir']}: train/valid/test = {counts} sequences, "
         f"{len(summary['targets'])} targets ({', '.join(f'{n} {c}' for c, n in kinds.items())}), "
-        f"{len(summary['motifs'])} motifs from {summary['release']}"
+        f"{len(summary['motifs'])} motifs from {summary['release']}",
+        err=True,
     )
     split = next(s for s in ("train", "valid", "test") if summary["n"][s] > 0)
     rates = summary["positive_rate"][split]
     for name, category in zip(summary["targets"], summary["categories"], strict=True):
-        click.echo(f"  {name}\t{category}\t{split} positive rate {rates[name]:.3f}")
+        click.echo(f"  {name}\t{category}\t{split} positive rate {rates[name]:.3f}", err=True)

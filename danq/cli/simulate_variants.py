@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import click
 
+from danq.cli.options import POSITIVE, danq_command, outdir_option
 
-@click.command(name="simulate-variants", context_settings={"help_option_names": ["-h", "--help"]})
+
+@danq_command("simulate-variants")
 @click.option("--truth", required=True, type=click.Path(dir_okay=False),
               help="`danq simulate` truth.json: the motifs (PFMs), targets and background model.")
-@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
-              help="Output folder: genome.fa, variants.vcf, truth.tsv.")
-@click.option("--n-per-class", type=int, default=100, show_default=True,
+@outdir_option("Output folder: genome.fa, variants.vcf, truth.tsv.")
+@click.option("--n-per-class", type=POSITIVE, default=100, show_default=True,
               help="Variants of each class: destroy, create, neutral.")
-@click.option("--slot", type=int, default=1200, show_default=True,
+@click.option("--slot", type=POSITIVE, default=1200, show_default=True,
               help="Bases around each variant holding at most one planted site (>= model length).")
-@click.option("--chromosomes", "n_chromosomes", type=int, default=2, show_default=True,
+@click.option("--chromosomes", "n_chromosomes", type=POSITIVE, default=2, show_default=True,
               help="Chromosomes the variants are spread over.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 def command(truth, outdir, n_per_class, slot, n_chromosomes, seed):

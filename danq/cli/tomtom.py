@@ -6,13 +6,15 @@ from collections.abc import Callable
 
 import click
 
-from danq.cli.options import threads_option
+from danq.cli.options import POSITIVE, danq_command, outdir_option, threads_option
+from danq.formats.jaspar import DEFAULT_RELEASE
+from danq.motifs.scoring import DEFAULT_MIN_OVERLAP, DISTANCES
 from danq.motifs.tomtom import (
+    DEFAULT_EVALUE,
     DEFAULT_MIN_BITS,
-    DEFAULT_MIN_OVERLAP,
     DEFAULT_MIN_WIDTH,
+    DEFAULT_TOP,
     DEFAULT_TRIM_BITS,
-    DISTANCES,
 )
 
 
@@ -23,7 +25,7 @@ def matching_options(func: Callable) -> Callable:
         click.option("--dist", type=click.Choice(DISTANCES), default="pearson", show_default=True,
                      help="Column score: pearson (TOMTOM as the DanQ paper ran it) or euclidean "
                           "(memelite's TOMTOM)."),
-        click.option("--min-overlap", type=int, default=DEFAULT_MIN_OVERLAP, show_default=True,
+        click.option("--min-overlap", type=POSITIVE, default=DEFAULT_MIN_OVERLAP, show_default=True,
                      help="Aligned columns an offset needs (the paper's -min-overlap 5)."),
         click.option("--trim-bits", type=float, default=DEFAULT_TRIM_BITS, show_default=True,
                      help="Trim flank columns with less information than this (bits); 0: no "
@@ -31,7 +33,7 @@ def matching_options(func: Callable) -> Callable:
         click.option("--min-bits", type=float, default=DEFAULT_MIN_BITS, show_default=True,
                      help="A motif with less information after trimming is 'uninformative' and "
                           "not compared."),
-        click.option("--min-width", type=int, default=DEFAULT_MIN_WIDTH, show_default=True,
+        click.option("--min-width", type=POSITIVE, default=DEFAULT_MIN_WIDTH, show_default=True,
                      help="A motif narrower than this after trimming is 'uninformative'."),
         click.option("--decoys/--no-decoys", default=True, show_default=True,
                      help="Measure the false-match rate on shuffled-column and background-only "
@@ -42,15 +44,14 @@ def matching_options(func: Callable) -> Callable:
     return func
 
 
-@click.command(name="tomtom", context_settings={"help_option_names": ["-h", "--help"]})
+@danq_command("tomtom")
 @click.argument("motifs", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
-              help="Output directory (replaced atomically).")
-@click.option("--release", default="JASPAR2024", show_default=True,
+@outdir_option("Output directory (replaced atomically).", deprecated=["--output"])
+@click.option("--release", default=DEFAULT_RELEASE, show_default=True,
               help="JASPAR release of CORE vertebrates (JASPAR2016 is the DanQ paper's database).")
-@click.option("--evalue", "evalue_threshold", type=float, default=0.01, show_default=True,
+@click.option("--evalue", "evalue_threshold", type=float, default=DEFAULT_EVALUE, show_default=True,
               help="A motif matches when its best E-value is below this (the paper's 0.01).")
-@click.option("--top-matches", type=int, default=5, show_default=True,
+@click.option("--top-matches", type=POSITIVE, default=DEFAULT_TOP, show_default=True,
               help="Matches per motif written to tomtom.tsv.")
 @matching_options
 @threads_option(", for memelite's TOMTOM (--dist euclidean)")
@@ -63,9 +64,10 @@ def command(motifs, outdir, release, evalue_threshold, top_matches, dist, min_ov
     as uninformative; the rest are compared with TOMTOM's statistics (Pearson column scores,
     E = p × database size, q per motif). Writes tomtom.tsv (the columns of `danq motifs`, with
     `query` for `filter`), queries.tsv and summary.json (with the decoy false-match rate) to
-    OUTPUT.
+    OUTDIR.
     """
-    from danq.motifs.tomtom import MatchSettings, run_tomtom
+    from danq.motifs.run import run_tomtom
+    from danq.motifs.tomtom import MatchSettings
 
     settings = MatchSettings(
         dist=dist, min_overlap=min_overlap, trim_bits=trim_bits, min_bits=min_bits,

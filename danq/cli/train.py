@@ -4,28 +4,35 @@ from __future__ import annotations
 
 import click
 
-from danq.cli.options import device_option, precision_option, progress_option, threads_option
+from danq.cli.options import (
+    NON_NEGATIVE,
+    POSITIVE,
+    arch_option,
+    danq_command,
+    outdir_option,
+    precision_option,
+    runtime_options,
+)
 from danq.models.registry import NAMES as MODEL_NAMES
 from danq.training.optimizers import OPTIMIZERS
 
 
-@click.command(name="train", context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--model", "model", required=True, type=click.Choice(MODEL_NAMES),
-              help="Architecture to train.")
+@danq_command("train")
+@arch_option(MODEL_NAMES)
 @click.option("--train", "train_path", required=True, type=click.Path(dir_okay=False),
               help="Training dataset (.h5 from `danq encode` / `danq import-deepsea`).")
 @click.option("--valid", "valid_path", required=True, type=click.Path(dir_okay=False),
               help="Validation dataset (same targets and sequence length).")
-@click.option("-o", "--output-dir", required=True, type=click.Path(file_okay=False),
-              help="Directory for best.pt, last.pt, metrics.csv, settings.json and train.log.")
-@click.option("--epochs", type=int, default=None,
+@outdir_option("Directory for best.pt, last.pt, metrics.csv, settings.json and train.log.",
+               deprecated=["--output-dir"])
+@click.option("--epochs", type=POSITIVE, default=None,
               help="Maximum epochs [danq 60, danq-jaspar 32, deepsea 20].")
-@click.option("--batch-size", type=int, default=None, help="Batch size [danq 100, deepsea 16].")
+@click.option("--batch-size", type=POSITIVE, default=None, help="Batch size [danq 100, deepsea 16].")
 @click.option("--optimizer", type=click.Choice(list(OPTIMIZERS)), default=None,
               help="Optimiser [danq: rmsprop, deepsea: sgd]. Naming one resets lr, rho, eps, "
                    "momentum, dampening and every regulariser (weight decay, lr decay, max-norm, "
                    "L1) to that optimiser's own defaults unless they are given too; the resolved "
-                   "values go to OUTPUT_DIR/settings.json.")
+                   "values go to OUTDIR/settings.json.")
 @click.option("--lr", type=float, default=None, help="Learning rate [danq 1e-3, deepsea 1].")
 @click.option("--rho", type=float, default=None, help="RMSprop decay (alpha) [0.9].")
 @click.option("--eps", type=float, default=None,
@@ -41,28 +48,25 @@ from danq.training.optimizers import OPTIMIZERS
               help="Per-output-unit max L2 norm of conv/linear weights, 0 = off [deepsea 0.9].")
 @click.option("--l1", "l1_logits", type=float, default=None,
               help="L1 penalty on the logits added to the loss [deepsea 1e-8].")
-@click.option("--patience", type=int, default=None,
+@click.option("--patience", type=NON_NEGATIVE, default=None,
               help="Stop after this many epochs without a better validation loss, 0 = never "
                    "[danq 6 (Keras patience 5 waits 6 epochs), danq-jaspar 0, deepsea 5].")
 @click.option("--seed", type=int, default=None, help="Random seed [1337].")
-@click.option("--validate-every", "--max-steps-per-epoch", "validate_every", type=int,
+@click.option("--validate-every", "--max-steps-per-epoch", "validate_every", type=POSITIVE,
               default=None,
               help="Make an epoch this many steps (validate, checkpoint, early-stop that often); "
                    "the data stream continues across epochs. Default: one pass over the data.")
-@click.option("--valid-samples", type=int, default=None,
+@click.option("--valid-samples", type=POSITIVE, default=None,
               help="Validate on the first N validation samples only (DeepSEA used 4000).")
 @click.option("--model-arg", "model_arg", multiple=True, metavar="KEY=VALUE",
               help="Model constructor argument, repeatable (e.g. conv_channels=64 lstm_hidden=32; "
                    "a comma makes a list).")
-@device_option
-@precision_option
-@threads_option("; split between torchrun processes")
+@runtime_options(precision=precision_option, threads_for="; split between torchrun processes")
 @click.option("--num-workers", type=click.IntRange(0, 1), default=0, show_default=True,
               help="1 = read and encode batches in a background process.")
-@click.option("--resume", is_flag=True, help="Continue the run in OUTPUT_DIR from last.pt.")
-@click.option("--overwrite", is_flag=True, help="Start afresh even if OUTPUT_DIR holds a run.")
-@progress_option
-def command(model, train_path, valid_path, output_dir, epochs, batch_size, optimizer, lr, rho, eps,
+@click.option("--resume", is_flag=True, help="Continue the run in OUTDIR from last.pt.")
+@click.option("--overwrite", is_flag=True, help="Start afresh even if OUTDIR holds a run.")
+def command(arch, train_path, valid_path, outdir, epochs, batch_size, optimizer, lr, rho, eps,
             momentum, dampening, weight_decay, lr_decay, max_norm, l1_logits, patience, seed,
             validate_every, valid_samples, model_arg, device, precision, threads, num_workers,
             resume, overwrite, progress):
@@ -79,17 +83,17 @@ def command(model, train_path, valid_path, output_dir, epochs, batch_size, optim
     from danq.training import TrainConfig, parse_model_args, train
 
     if resume and overwrite:
-        raise DanqError("--resume continues the run in OUTPUT_DIR and --overwrite discards it; "
+        raise DanqError("--resume continues the run in OUTDIR and --overwrite discards it; "
                         "give one of them")
     try:
         check_model_args(parse_model_args(model_arg))
     except DanqError as error:
         raise DanqError(f"--model-arg {error}") from None
-    written = [Path(output_dir) / name for name in ("best.pt", "last.pt", "metrics.csv",
+    written = [Path(outdir) / name for name in ("best.pt", "last.pt", "metrics.csv",
                                                      "train.log")]
     refuse_overwriting_inputs([train_path, valid_path], written)
     config = TrainConfig(
-        model=model, train=train_path, valid=valid_path, output_dir=output_dir, epochs=epochs,
+        model=arch, train=train_path, valid=valid_path, output_dir=outdir, epochs=epochs,
         batch_size=batch_size, optimizer=optimizer, lr=lr, rho=rho, eps=eps, momentum=momentum,
         dampening=dampening, weight_decay=weight_decay, lr_decay=lr_decay, max_norm=max_norm,
         l1_logits=l1_logits, patience=patience, seed=seed, model_args=parse_model_args(model_arg),

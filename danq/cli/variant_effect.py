@@ -5,46 +5,43 @@ from __future__ import annotations
 import click
 
 from danq.cli.options import (
-    device_option,
-    inference_precision_option,
-    progress_option,
-    threads_option,
+    NON_NEGATIVE,
+    batch_size_option,
+    danq_command,
+    model_option,
+    outdir_option,
+    rc_option,
+    runtime_options,
+    targets_option,
 )
+from danq.variants.batches import DEFAULT_BATCH_SIZE, MISMATCH_POLICIES
+from danq.variants.scoring import DEFAULT_SCORES
 
 
-@click.command(name="variant-effect", context_settings={"help_option_names": ["-h", "--help"]})
+@danq_command("variant-effect")
 @click.argument("variants", type=click.Path(dir_okay=False))
 @click.option("--genome", required=True, type=click.Path(dir_okay=False),
               help="Reference FASTA (plain or bgzip; the .fai is built if missing). The published "
                    "DeepSEA/DanQ models are hg19 (GRCh37): use the genome your model was trained on.")
-@click.option("--model", "model", type=click.Path(dir_okay=False), default=None,
-              help="Checkpoint (.pt). Default: results/models/danq/best.pt in the current directory.")
-@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
-              help="Output directory, replaced atomically: <score>.tsv, skipped.tsv, "
-                   "variant_effects.h5.")
-@click.option("--scores", default="diff,logit_diff", show_default=True,
+@model_option("Checkpoint (.pt). Default: results/models/danq/best.pt in the current directory.")
+@outdir_option("Output directory, replaced atomically: <score>.tsv, skipped.tsv, "
+               "variant_effects.h5.")
+@click.option("--scores", default=",".join(DEFAULT_SCORES), show_default=True,
               help="Comma-separated: ref, alt, diff, abs_diff, logit_diff, deepsea_effect.")
-@click.option("--targets", default=None,
-              help="Comma-separated target names, 0-based indices, categories or regexes "
-                   "(default: all targets).")
-@click.option("--rc/--no-rc", "rc_average", default=True, show_default=True,
-              help="Average each prediction with the reverse complement's (as DeepSEA).")
-@click.option("--ref-mismatch", type=click.Choice(["warn", "skip", "error"]), default="warn",
+@targets_option("Targets to score")
+@rc_option()
+@click.option("--ref-mismatch", type=click.Choice(MISMATCH_POLICIES), default="warn",
               show_default=True,
               help="A REF that differs from the genome: warn (score the VCF's REF, ref_match=False), "
                    "skip (to skipped.tsv) or error.")
-@click.option("--background", type=int, default=0, show_default=True,
+@click.option("--background", type=NON_NEGATIVE, default=0, show_default=True,
               help="Score N random SNVs (non-N positions) and add empirical p-values of "
                    "|logit_diff| (pvalue.tsv, significance.tsv).")
 @click.option("--background-vcf", type=click.Path(dir_okay=False), default=None,
               help="Use the variants of this VCF/TSV (e.g. common variants) as the background.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the background SNVs.")
-@click.option("--batch-size", type=int, default=64, show_default=True,
-              help="Variants per forward pass (ref and alt windows go together).")
-@device_option
-@inference_precision_option
-@threads_option()
-@progress_option
+@batch_size_option(DEFAULT_BATCH_SIZE, "Variants per forward pass (ref and alt windows go together).")
+@runtime_options()
 def command(variants, genome, model, outdir, scores, targets, rc_average, ref_mismatch, background,
             background_vcf, seed, batch_size, device, precision, threads, progress):
     """Score every variant of VARIANTS (VCF, VCF.gz, or TSV: chrom, pos, ref, alt[, id][, strand]).

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import click
 
-from danq.cli.options import label_pairs
+from danq.cli.options import danq_command, label_pairs, outdir_option
 
 
-@click.command(name="variant-report", context_settings={"help_option_names": ["-h", "--help"]})
+@danq_command("variant-report")
 @click.option("--effects", multiple=True, required=True, metavar="LABEL=H5",
               help="A model's `danq variant-effect` variant_effects.h5 (repeatable).")
 @click.option("--truth", type=click.Path(dir_okay=False), default=None,
               help="`danq simulate-variants` truth.tsv: adds truth_auc.tsv.")
 @click.option("--score", default="logit_diff", show_default=True, help="Score shown in heatmaps.")
-@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
-              help="Output folder: heatmap_<label>.png, truth_auc.tsv, summary.json.")
+@outdir_option("Output folder: heatmap_<label>.png, truth_auc.tsv, summary.json.")
 def command(effects, truth, score, outdir):
     """Heatmap of the top variants x targets per model; with --truth, how well max |logit_diff|
     separates motif-hitting from neutral variants (ROC AUC)."""

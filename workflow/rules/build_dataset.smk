@@ -21,5 +21,5 @@ if SOURCE == "peaks":
             "../envs/danq.yaml"
         threads: 1
         shell:
-            "danq build-dataset --genome {input.genome} --targets {input.targets} "
+            "danq build-dataset --genome {input.genome} --peaks {input.peaks} "
             "-o {params.outdir} {params.options} --no-progress > {log} 2>&1"

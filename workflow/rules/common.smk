@@ -4,6 +4,8 @@ import shlex
 
 from danq.models.registry import ARCHITECTURES, NAMES
 from danq.training.optimizers import OPTIMIZERS
+from danq.variants.batches import DEFAULT_BATCH_SIZE as VARIANT_BATCH_SIZE
+from danq.variants.scoring import DEFAULT_SCORES
 
 OUT = config["outdir"].rstrip("/")
 SPLITS = ["train", "valid", "test"]
@@ -187,9 +189,9 @@ def report_options(wildcards, input):
 
 
 def build_dataset_inputs(wildcards):
-    """Genome, targets table and (when set) blacklist of source: peaks."""
+    """Genome, targets-and-peaks table and (when set) blacklist of source: peaks."""
     data = config["data"]
-    files = {"genome": data["genome"], "targets": data["targets"]}
+    files = {"genome": data["genome"], "peaks": data["targets"]}
     if data["build"]["blacklist"]:
         files["blacklist"] = data["build"]["blacklist"]
     return files
@@ -216,3 +218,55 @@ def build_dataset_options(wildcards, input):
     if build["both_strands"]:
         options.append("--both-strands")
     return " ".join(o for o in options if o)
+
+
+# Variant effects (variant_effect.smk): the optional `variants:` section of the config.
+
+VARIANTS = config.get("variants") or {}
+VARIANT_DIR = f"{OUT}/variant_effect"
+
+
+def variant_source():
+    """The VCF and genome to score: the user's, the simulated ground truth, or None (off)."""
+    if VARIANTS.get("vcf") and VARIANTS.get("genome"):
+        return {"vcf": VARIANTS["vcf"], "genome": VARIANTS["genome"]}
+    if VARIANTS.get("enabled", False) and SOURCE == "simulate":
+        return {"vcf": f"{OUT}/data/variants/variants.vcf",
+                "genome": f"{OUT}/data/variants/genome.fa",
+                "truth": f"{OUT}/data/variants/truth.tsv"}
+    return None
+
+
+def variant_outputs():
+    """The variant report when variant effects are configured, else nothing."""
+    if variant_source() is None or not ENABLED_MODELS:
+        return []
+    return [f"{VARIANT_DIR}/report/summary.json"]
+
+
+def variant_effect_options(wildcards):
+    """`--scores`, `--targets`, `--background` as configured (the CLI's defaults otherwise)."""
+    scores = VARIANTS.get("scores") or DEFAULT_SCORES
+    options = [f"--scores {shlex.quote(','.join(scores))}"]
+    if VARIANTS.get("targets"):
+        options.append(f"--targets {shlex.quote(str(VARIANTS['targets']))}")
+    if VARIANTS.get("background"):
+        options.append(f"--background {int(VARIANTS['background'])}")
+    return " ".join(options)
+
+
+def variant_report_inputs(wildcards):
+    """Each enabled model's variant_effects.h5, and the ground truth when variants are simulated."""
+    files = {m: f"{VARIANT_DIR}/{m}/variant_effects.h5" for m in ENABLED_MODELS}
+    source = variant_source()
+    if source and "truth" in source:
+        files["truth"] = source["truth"]
+    return files
+
+
+def variant_report_options(wildcards, input):
+    """`--effects LABEL=PATH` per enabled model (labelled as in the report), `--truth` if known."""
+    options = [f"--effects {MODEL_LABELS[m]}={input[m]}" for m in ENABLED_MODELS]
+    if "truth" in input.keys():
+        options.append(f"--truth {input.truth}")
+    return " ".join(options)

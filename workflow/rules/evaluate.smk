@@ -23,7 +23,7 @@ rule evaluate:
         ),
     params:
         outdir=lambda wildcards, output: os.path.dirname(output.metrics),
-        rc="--rc-average" if config["evaluate"]["rc_average"] else "--no-rc-average",
+        rc="--rc" if config["evaluate"]["rc_average"] else "--no-rc",
         batch_size=config["evaluate"]["batch_size"],
         precision=lambda wildcards: config["models"][wildcards.model]["precision"],
         device=config["device"],
@@ -42,7 +42,8 @@ rule evaluate:
     shell:
         "danq evaluate --model {input.model} --data {input.data} -o {params.outdir} {params.rc} "
         "--batch-size {params.batch_size} --device {params.device} "
-        "--precision {params.precision} --threads {threads} {params.truth} > {log} 2>&1"
+        "--precision {params.precision} --threads {threads} {params.truth} --no-progress "
+        "> {log} 2>&1"
 
 
 rule compare:

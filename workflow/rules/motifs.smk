@@ -44,4 +44,4 @@ rule motifs:
         "danq motifs --model {input.model} --data {input.data} -o {params.outdir} "
         "--release {params.release} --threshold {params.threshold} "
         "--max-sequences {params.max_sequences} --device {params.device} "
-        "--threads {threads} {params.truth} > {log} 2>&1"
+        "--threads {threads} {params.truth} --no-progress > {log} 2>&1"

@@ -45,7 +45,7 @@ rule train:
     resources:
         gpu=gpus_requested,
     shell:
-        "{params.launcher} --model {params.arch} --train {input.train} --valid {input.valid} "
+        "{params.launcher} --arch {params.arch} --train {input.train} --valid {input.valid} "
         "-o {params.outdir} --epochs {params.epochs} --batch-size {params.batch_size} "
         "--patience {params.patience} --seed {params.seed} {params.optimizer} {params.lr} {params.model_args} "
         "{params.validation} "

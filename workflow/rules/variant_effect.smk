@@ -5,54 +5,6 @@
 # otherwise, for the synthetic source with `enabled: true`, `danq simulate-variants` writes a genome
 # and a VCF whose variants destroy or create planted motifs, or are neutral (ground truth).
 
-VARIANTS = config.get("variants") or {}
-VARIANT_DIR = f"{OUT}/variant_effect"
-
-
-def variant_source():
-    """The VCF and genome to score: the user's, the simulated ground truth, or None (off)."""
-    if VARIANTS.get("vcf") and VARIANTS.get("genome"):
-        return {"vcf": VARIANTS["vcf"], "genome": VARIANTS["genome"]}
-    if VARIANTS.get("enabled", False) and SOURCE == "simulate":
-        return {"vcf": f"{OUT}/data/variants/variants.vcf",
-                "genome": f"{OUT}/data/variants/genome.fa",
-                "truth": f"{OUT}/data/variants/truth.tsv"}
-    return None
-
-
-def variant_outputs():
-    """The variant report when variant effects are configured, else nothing."""
-    if variant_source() is None or not ENABLED_MODELS:
-        return []
-    return [f"{VARIANT_DIR}/report/summary.json"]
-
-
-def variant_effect_options(wildcards):
-    """`--scores`, `--targets`, `--background` as configured (the CLI's defaults otherwise)."""
-    scores = VARIANTS.get("scores") or ["diff", "logit_diff"]
-    options = [f"--scores {shlex.quote(','.join(scores))}"]
-    if VARIANTS.get("targets"):
-        options.append(f"--targets {shlex.quote(str(VARIANTS['targets']))}")
-    if VARIANTS.get("background"):
-        options.append(f"--background {int(VARIANTS['background'])}")
-    return " ".join(options)
-
-
-def variant_report_inputs(wildcards):
-    files = {m: f"{VARIANT_DIR}/{m}/variant_effects.h5" for m in ENABLED_MODELS}
-    source = variant_source()
-    if source and "truth" in source:
-        files["truth"] = source["truth"]
-    return files
-
-
-def variant_report_options(wildcards, input):
-    options = [f"--effects {MODEL_LABELS[m]}={input[m]}" for m in ENABLED_MODELS]
-    if "truth" in input.keys():
-        options.append(f"--truth {input.truth}")
-    return " ".join(options)
-
-
 if variant_source() is not None and "truth" in variant_source():
 
     rule simulate_variants:
@@ -91,7 +43,7 @@ if variant_source() is not None:
         params:
             outdir=lambda wildcards, output: os.path.dirname(output.h5),
             options=variant_effect_options,
-            batch_size=VARIANTS.get("batch_size", 64),
+            batch_size=VARIANTS.get("batch_size", VARIANT_BATCH_SIZE),
             rc="--rc" if config["evaluate"]["rc_average"] else "--no-rc",
             precision=lambda wildcards: config["models"][wildcards.model]["precision"],
             device=config["device"],
