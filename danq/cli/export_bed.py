@@ -32,7 +32,7 @@ def _target_names(dataset: str, spec: str | None) -> list[str]:
     if spec is None:
         return []
     from danq.formats.dataset import open_dataset
-    from danq.variants.batches import select_targets
+    from danq.formats.targets import select_targets
 
     with open_dataset(dataset) as ds:
         chosen = select_targets(spec, ds.target_names, ds.target_categories)

@@ -7,7 +7,7 @@ One spelling per idea, on every command:
 * ``--rc/--no-rc``: average each prediction with the reverse complement's;
 * ``--targets SPEC`` selects targets, with one grammar everywhere (names, 0-based indices,
   categories or regular expressions, comma-separated and repeatable:
-  :func:`danq.variants.batches.select_targets`);
+  :func:`danq.formats.targets.select_targets`);
 * batch sizes and counts are :data:`POSITIVE` or :data:`NON_NEGATIVE` ``click.IntRange`` s, so a bad
   one gets click's one message style (``Invalid value for '--batch-size': 0 is not in the range
   x>=1``);
@@ -235,13 +235,20 @@ precision_option = click.option(
     help="Autocast precision: bf16 needs a CPU with native bf16 (AVX512-BF16/AMX) or a GPU to be "
          "faster; fp16 needs CUDA.",
 )
-inference_precision_option = click.option(
-    "--precision", type=click.Choice(INFERENCE_PRECISIONS), default=DEFAULT_PRECISION,
-    show_default=True,
-    help="auto: bf16 where the hardware has it natively (a GPU, or a CPU with AVX512-BF16/AMX), "
-         "else fp32 (the choice is printed); int8: dynamically quantized LSTM and dense layers "
-         "(CPU); fp16 needs CUDA.",
-)
+
+
+def inference_precision(default: str = DEFAULT_PRECISION) -> Callable[[F], F]:
+    """``--precision`` of a command that runs a trained model (auto and int8 too)."""
+    return click.option(
+        "--precision", type=click.Choice(INFERENCE_PRECISIONS), default=default,
+        show_default=True,
+        help="auto: bf16 where the hardware has it natively (a GPU, or a CPU with AVX512-BF16/AMX), "
+             "else fp32 (the choice is printed); int8: dynamically quantized LSTM and dense layers "
+             "(CPU); fp16 needs CUDA.",
+    )
+
+
+inference_precision_option = inference_precision()
 
 
 def threads_option(extra: str = "") -> Callable[[F], F]:

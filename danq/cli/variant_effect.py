@@ -8,6 +8,7 @@ from danq.cli.options import (
     NON_NEGATIVE,
     batch_size_option,
     danq_command,
+    inference_precision,
     model_option,
     outdir_option,
     rc_option,
@@ -15,7 +16,8 @@ from danq.cli.options import (
     targets_option,
 )
 from danq.variants.batches import DEFAULT_BATCH_SIZE, MISMATCH_POLICIES
-from danq.variants.scoring import DEFAULT_SCORES
+from danq.variants.effect import DEFAULT_VARIANT_PRECISION
+from danq.variants.scoring import DEFAULT_SCORES, SCORES
 
 
 @danq_command("variant-effect")
@@ -27,7 +29,7 @@ from danq.variants.scoring import DEFAULT_SCORES
 @outdir_option("Output directory, replaced atomically: <score>.tsv, skipped.tsv, "
                "variant_effects.h5.")
 @click.option("--scores", default=",".join(DEFAULT_SCORES), show_default=True,
-              help="Comma-separated: ref, alt, diff, abs_diff, logit_diff, deepsea_effect.")
+              help=f"Comma-separated: {', '.join(SCORES)}.")
 @targets_option("Targets to score")
 @rc_option()
 @click.option("--ref-mismatch", type=click.Choice(MISMATCH_POLICIES), default="warn",
@@ -41,7 +43,7 @@ from danq.variants.scoring import DEFAULT_SCORES
               help="Use the variants of this VCF/TSV (e.g. common variants) as the background.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the background SNVs.")
 @batch_size_option(DEFAULT_BATCH_SIZE, "Variants per forward pass (ref and alt windows go together).")
-@runtime_options()
+@runtime_options(precision=inference_precision(DEFAULT_VARIANT_PRECISION))
 def command(variants, genome, model, outdir, scores, targets, rc_average, ref_mismatch, background,
             background_vcf, seed, batch_size, device, precision, threads, progress):
     """Score every variant of VARIANTS (VCF, VCF.gz, or TSV: chrom, pos, ref, alt[, id][, strand]).

@@ -16,6 +16,9 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from danq.errors import DanqError
 
@@ -74,3 +77,41 @@ def deepsea_categories() -> list[str]:
     for category, lo, hi in DEEPSEA_CATEGORY_BOUNDS:
         categories[lo:hi] = [category] * (hi - lo)
     return categories
+
+
+def select_targets(spec: str | Sequence[Any] | None, names: Sequence[str],
+                   categories: Sequence[str]) -> np.ndarray:
+    """0-based indices of the targets picked by ``spec``, in model order.
+
+    ``spec`` is comma-separated (or a list); each item is a 0-based index, an exact target name, a
+    category (every target of it), or else a regular expression searched in the names. An item that
+    picks nothing is an error, so a typo never silently yields an empty output.
+    """
+    if spec is None or (isinstance(spec, str) and not spec.strip()):
+        return np.arange(len(names))
+    items = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else list(spec)
+    chosen: set[int] = set()
+    for item in items:
+        if isinstance(item, (int, np.integer)) or (isinstance(item, str) and item.isdigit()):
+            index = int(item)
+            if not 0 <= index < len(names):
+                raise DanqError(f"--targets: index {index} is outside 0..{len(names) - 1}")
+            chosen.add(index)
+            continue
+        item = str(item)
+        if not item:
+            continue
+        exact = [i for i, n in enumerate(names) if n == item]
+        if not exact:
+            exact = [i for i, c in enumerate(categories) if c == item]
+        if not exact:
+            try:
+                pattern = re.compile(item)
+            except re.error as exc:
+                raise DanqError(f"--targets: {item!r} is no target, category or valid regex "
+                                f"({exc})") from None
+            exact = [i for i, n in enumerate(names) if pattern.search(n)]
+        if not exact:
+            raise DanqError(f"--targets: {item!r} matches no target name or category")
+        chosen.update(exact)
+    return np.array(sorted(chosen), dtype=np.int64)

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from danq.io.atomic import storage_error
+from danq.io.atomic import TEMP_TAG, storage_error
 
 if TYPE_CHECKING:
     import h5py
@@ -74,7 +74,10 @@ class GuardedFile:
     def raise_error(self) -> None:
         """Raise the first recorded write error as a one-line DanqError (if there was one)."""
         if self.error is not None:
-            error = storage_error(self.error, self.path.parent)
+            directory = self.path.parent
+            while TEMP_TAG in directory.name:  # name the user's folder, not an atomic temporary
+                directory = directory.parent
+            error = storage_error(self.error, directory)
             raise error if error is not None else self.error
 
 

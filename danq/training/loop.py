@@ -391,8 +391,8 @@ class _Trainer:
                 and not native_bf16(self.device)):
             self._log("note: this CPU has no bf16 matrix units (no AVX512-BF16 or AMX); bf16 "
                       "autocast will be much slower than fp32 here")
-            if self.dist.is_main:
-                write_metrics_csv(self.metrics_path, run.history)
+        if self.dist.is_main:  # a fresh run's header, or a resumed run's history so far
+            write_metrics_csv(self.metrics_path, run.history)
         stream = self._stream()
         try:
             while run.epoch < hp.epochs and not run.stopped_early:

@@ -75,7 +75,7 @@ def recipe(arch: str) -> Hyperparameters:
         return RECIPES[arch]
     except KeyError:
         valid = ", ".join(RECIPES)
-        raise DanqError(f"--model {arch}: unknown architecture (valid: {valid})") from None
+        raise DanqError(f"--arch {arch}: unknown architecture (valid: {valid})") from None
 
 
 def resolve(config: TrainConfig) -> Hyperparameters:

@@ -26,10 +26,11 @@ from typing import Any
 import numpy as np
 
 from danq.errors import DanqError
+from danq.formats.targets import select_targets
 from danq.inference.predictor import DEFAULT_RC_AVERAGE
 from danq.io import atomic_directory, require_file
-from danq.runtime import DEFAULT_DEVICE, DEFAULT_PRECISION, InferenceSettings
-from danq.variants.batches import DEFAULT_BATCH_SIZE, Tally, score_stream, select_targets
+from danq.runtime import DEFAULT_DEVICE, InferenceSettings
+from danq.variants.batches import DEFAULT_BATCH_SIZE, Tally, score_stream
 from danq.variants.reading import Skipped, read_variants, variants_from, vcf_contigs
 from danq.variants.results import SKIPPED_COLUMNS, EffectWriter
 from danq.variants.scoring import LOGIT_EPS, compute_scores, parse_scores
@@ -42,6 +43,11 @@ from danq.variants.significance import (
 from danq.variants.windows import center_index
 
 PathLike = str | os.PathLike[str]
+
+DEFAULT_VARIANT_PRECISION = "fp32"
+"""Variant effects default to fp32 on every machine (CLI and Python alike): effects are small
+differences of two predictions, and bf16's 8-bit mantissa can flip their sign (accuracy before
+speed); ``precision="auto"`` or ``--precision auto`` is the faster choice on bf16 hardware."""
 
 
 @dataclass
@@ -94,7 +100,7 @@ def variant_effect(
     ref_mismatch: str = "warn",
     batch_size: int = DEFAULT_BATCH_SIZE,
     device: Any = None,
-    precision: str = DEFAULT_PRECISION,
+    precision: str = DEFAULT_VARIANT_PRECISION,
     background: int = 0,
     background_variants: Any = None,
     seed: int = 0,
@@ -115,10 +121,10 @@ def variant_effect(
         Which of :data:`danq.variants.scoring.SCORES` to compute (default ``diff, logit_diff``).
     targets
         Names, a regex, 0-based indices or a category (see
-        :func:`danq.variants.batches.select_targets`); default all.
+        :func:`danq.formats.targets.select_targets`); default all.
     rc_average, batch_size, device, precision
         Inference settings (see :func:`danq.inference.predictor.load_predictor`); the defaults
-        are the command line's (``precision="auto"``: bf16 where the hardware has it natively).
+        are the command line's (``precision="fp32"``, :data:`DEFAULT_VARIANT_PRECISION`).
     ref_mismatch
         ``warn`` (score the VCF's REF, ``ref_match=False``), ``skip`` or ``error``.
     background, background_variants, seed
@@ -215,7 +221,7 @@ def run_variant_effect(
     ref_mismatch: str = "warn",
     batch_size: int = DEFAULT_BATCH_SIZE,
     device: Any = DEFAULT_DEVICE,
-    precision: str = DEFAULT_PRECISION,
+    precision: str = DEFAULT_VARIANT_PRECISION,
     threads: int | None = None,
     progress: bool | None = None,
     background: int = 0,

@@ -20,13 +20,13 @@ import pytest
 import scipy.io
 import torch
 
-from danq.cli import main
 from danq.datasets.encode import encode_fasta
 from danq.encoders import one_hot, reverse_complement
 from danq.io import TEMP_TAG, remove_stale_temps
 from danq.models.checkpoint import save_checkpoint
 from danq.sequence.fasta import read_fasta
-from tests.helpers import tiny_danq
+from tests.helpers import mount_tmpfs, tiny_danq
+from tests.helpers import run_danq as run
 
 LENGTH = 40
 TARGETS = ["t1", "t2", "t3"]
@@ -34,17 +34,6 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 # ----------------------------------------------------------------------------------- helpers
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    """Run ``danq ARGS`` in-process; return (exit status, stdout, stderr)."""
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def one_line_error(code: int, err: str, expected: str) -> None:
@@ -256,28 +245,8 @@ def test_labels_with_a_byte_order_mark_are_accepted(capsys, tmp_path, fasta, lab
 
 
 @pytest.fixture
-def small_tmpfs(tmp_path):
-    """A 64 KiB tmpfs (root only): writes of more than that fail with ENOSPC."""
-    yield from _mount(tmp_path / "full", "size=64k")
-
-
-@pytest.fixture
 def readonly_tmpfs(tmp_path):
-    yield from _mount(tmp_path / "ro", "size=64k,ro")
-
-
-def _mount(point: Path, options: str):
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    point.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)],
-                          capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
-    try:
-        yield point
-    finally:
-        subprocess.run(["umount", "-l", str(point)], check=False)
+    yield from mount_tmpfs(tmp_path / "ro", "size=64k,ro")
 
 
 @pytest.fixture

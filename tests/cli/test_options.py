@@ -14,11 +14,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from danq.cli import SUBCOMMANDS, cli, main
+from danq.cli import SUBCOMMANDS, cli
 from danq.cli.options import DanqCommand
 from danq.datasets.encode import encode_fasta
 from danq.errors import DanqWarning
 from danq.models.checkpoint import save_checkpoint
+from tests.helpers import run_danq as run
 from tests.helpers import tiny_danq
 
 RUNS_A_MODEL = ["predict", "evaluate", "variant-effect", "motifs", "train"]
@@ -32,17 +33,6 @@ def command_of(name: str) -> click.Command:
 
 def options_of(name: str) -> list[click.Option]:
     return [p for p in command_of(name).params if isinstance(p, click.Option)]
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    """``danq ARGS`` in-process through main (the warning channel included)."""
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def parse(name: str, args: list[str]) -> tuple[dict, list[str]]:
@@ -96,8 +86,11 @@ def test_commands_that_run_a_model_take_the_runtime_options(name: str) -> None:
     assert {"device", "precision", "threads", "progress", "batch_size"} <= set(options)
     assert options["device"].default == DEFAULT_DEVICE
     scan_or_train = name in ("train", "motifs")  # autocast only; inference also has auto and int8
-    assert options["precision"].default == (
-        DEFAULT_TRAIN_PRECISION if scan_or_train else DEFAULT_PRECISION)
+    from danq.variants.effect import DEFAULT_VARIANT_PRECISION
+
+    expected = {"variant-effect": DEFAULT_VARIANT_PRECISION}.get(
+        name, DEFAULT_TRAIN_PRECISION if scan_or_train else DEFAULT_PRECISION)
+    assert options["precision"].default == expected
     assert (options["progress"].opts, options["progress"].secondary_opts) == (
         ["--progress"], ["--no-progress"])
 

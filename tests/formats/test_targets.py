@@ -13,6 +13,7 @@ from danq.formats.targets import (
     category_from_name,
     deepsea_categories,
     read_target_names,
+    select_targets,
     unique_names,
 )
 
@@ -70,3 +71,16 @@ def test_deepsea_categories_follow_the_index_ranges() -> None:
     assert categories[:125] == ["DNase"] * 125
     assert categories[125:815] == ["TF"] * 690
     assert categories[815:] == ["histone"] * 104
+
+
+def test_select_targets_by_name_regex_index_category():
+    names = ["ctcf_a", "ctcf_b", "pol2"]
+    categories = ["TF", "TF", "Pol"]
+    assert select_targets("pol2", names, categories).tolist() == [2]
+    assert select_targets("^ctcf", names, categories).tolist() == [0, 1]
+    assert select_targets("2,0", names, categories).tolist() == [0, 2]
+    assert select_targets("TF", names, categories).tolist() == [0, 1]
+    with pytest.raises(DanqError, match="matches no target"):
+        select_targets("nope", names, categories)
+    with pytest.raises(DanqError, match="outside"):
+        select_targets("7", names, categories)

@@ -8,21 +8,8 @@ import pytest
 
 import danq
 from danq.errors import DanqError
-from danq.variants.batches import select_targets
 from danq.variants.effect import variant_effect
-from tests.variants.helpers import CATEGORIES, TARGETS, other
-
-
-def test_select_targets_by_name_regex_index_category():
-    names, categories = TARGETS, CATEGORIES
-    assert select_targets("pol2", names, categories).tolist() == [2]
-    assert select_targets("^ctcf", names, categories).tolist() == [0, 1]
-    assert select_targets("2,0", names, categories).tolist() == [0, 2]
-    assert select_targets("TF", names, categories).tolist() == [0, 1]
-    with pytest.raises(DanqError, match="matches no target"):
-        select_targets("nope", names, categories)
-    with pytest.raises(DanqError, match="outside"):
-        select_targets("7", names, categories)
+from tests.variants.helpers import other
 
 
 def test_ref_mismatch_policies(model, genome_path, chr1):
@@ -34,7 +21,7 @@ def test_ref_mismatch_policies(model, genome_path, chr1):
     warned = variant_effect(model, genome_path, variants, scores="ref", ref_mismatch="warn")
     assert not warned.variants.loc[0, "ref_match"]
     vcf_ref_window = chr1[950:999] + wrong_ref + chr1[1000:1050]  # the VCF's REF is scored
-    np.testing.assert_allclose(warned.scores["ref"][0], danq.predict(model, [vcf_ref_window])[0],
+    np.testing.assert_allclose(warned.scores["ref"][0], danq.predict(model, [vcf_ref_window], precision="fp32")[0],
                                rtol=1e-5, atol=1e-6)
 
     skipped = variant_effect(model, genome_path, variants, ref_mismatch="skip")
@@ -51,5 +38,5 @@ def test_minus_strand_scores_the_reverse_complement_without_rc_averaging(model, 
                           "strand": ["-"]})
     result = variant_effect(model, genome_path, frame, scores="ref", rc_average=False)
     rc = danq.encoders.reverse_complement(chr1[950:1050])
-    expected = danq.predict(model, [rc], rc_average=False)
+    expected = danq.predict(model, [rc], rc_average=False, precision="fp32")
     np.testing.assert_allclose(result.scores["ref"], expected, rtol=1e-5, atol=1e-6)

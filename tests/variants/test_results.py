@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import subprocess
 
 import h5py
 import numpy as np
@@ -120,23 +119,6 @@ def test_effect_writer_refused_write_is_one_danq_error(tmp_path):
     with contextlib.suppress(DanqError):
         writer.close()
     assert writer._h5 is None
-
-
-@pytest.fixture
-def small_tmpfs(tmp_path):
-    """A 64 KiB tmpfs (root only): writes of more than that fail with ENOSPC."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    point = tmp_path / "full"
-    point.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(point)],
-                          capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
-    try:
-        yield point
-    finally:
-        subprocess.run(["umount", "-l", str(point)], check=False)
 
 
 def test_cli_on_a_full_disk_is_one_line_and_leaves_nothing(small_tmpfs, model_path, genome_path,

@@ -21,7 +21,7 @@ def test_snv_windows_match_hand_built_windows_and_danq_predict(model, genome_pat
 
     result = variant_effect(model, genome_path, [("chr1", pos, ref, alt, "rs1")],
                             scores="ref,alt,diff")
-    expected = danq.predict(model, [ref_window, alt_window])
+    expected = danq.predict(model, [ref_window, alt_window], precision="fp32")
     np.testing.assert_allclose(result.scores["ref"][0], expected[0], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(result.scores["alt"][0], expected[1], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(result.scores["diff"][0], expected[1] - expected[0], atol=1e-6)
@@ -48,7 +48,7 @@ def test_indel_scores_equal_predict_on_hand_built_windows(model, genome_path, ch
     variants = [("chr1", 1000, chr1[999:1002], chr1[999]), ("chr1", 1500, chr1[1499], chr1[1499] + "TA")]
     result = variant_effect(model, genome_path, variants, scores="alt")
     expected = danq.predict(model, [chr1[950:1000] + chr1[1002:1052],
-                                    chr1[1450:1500] + "TA" + chr1[1500:1548]])
+                                    chr1[1450:1500] + "TA" + chr1[1500:1548]], precision="fp32")
     np.testing.assert_allclose(result.scores["alt"], expected, rtol=1e-5, atol=1e-6)
 
 
