@@ -31,7 +31,12 @@ from danq.inference.predictor import DEFAULT_RC_AVERAGE
 from danq.io import atomic_directory, require_file
 from danq.runtime import DEFAULT_DEVICE, InferenceSettings
 from danq.variants.batches import DEFAULT_BATCH_SIZE, Tally, score_stream
-from danq.variants.reading import Skipped, read_variants, variants_from, vcf_contigs
+from danq.variants.reading import (
+    Skipped,
+    check_variants_file,
+    read_variants,
+    variants_from,
+)
 from danq.variants.results import SKIPPED_COLUMNS, EffectWriter
 from danq.variants.scoring import LOGIT_EPS, compute_scores, parse_scores
 from danq.variants.significance import (
@@ -247,6 +252,9 @@ def run_variant_effect(
 
     names = parse_scores(scores)
     variants_path = require_file(variants, "variants file")
+    # malformed or empty: one line, before the model loads (and before cyvcf2 could crash)
+    kind, _, contigs = check_variants_file(variants_path)
+    background_kind = check_variants_file(background_vcf)[0] if background_vcf is not None else None
     if background < 0:
         raise DanqError(f"--background must be >= 0, got {background}")
     settings = InferenceSettings.resolve(device, precision, threads, progress)
@@ -254,7 +262,6 @@ def run_variant_effect(
     genome_obj = _open_genome(genome)
     length = predictor.sequence_length
     _check_genome_fits(genome_obj, length)
-    contigs = vcf_contigs(variants_path)
     if contigs and all(genome_obj.resolve(c) is None for c in contigs):
         raise DanqError(
             f"{variants_path}: none of the VCF's contigs ({', '.join(contigs[:5])}"
@@ -269,7 +276,8 @@ def run_variant_effect(
     background_sorted = None
     n_background = 0
     if with_p:
-        source = (read_variants(background_vcf) if background_vcf is not None
+        source = (read_variants(background_vcf, checked=background_kind)
+                  if background_vcf is not None
                   else random_snvs(genome_obj, background, seed=seed, min_chrom_length=length))
         background_sorted = background_abs_logit_diff(
             predictor, genome_obj, source, target_index=index, batch_size=batch_size,
@@ -295,7 +303,7 @@ def run_variant_effect(
         try:
             if background_sorted is not None:
                 writer.add_background(background_sorted)
-            stream = score_stream(predictor, genome_obj, read_variants(variants_path),
+            stream = score_stream(predictor, genome_obj, read_variants(variants_path, checked=kind),
                                   target_index=index, ref_mismatch=ref_mismatch,
                                   batch_size=batch_size, tally=tally, where=str(variants_path))
             with tqdm(desc="variant-effect", unit=" variants", disable=not show, file=sys.stderr,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import gzip
 import os
+import re
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any
 
 from danq.errors import DanqError
 from danq.io import is_gzip, open_text, require_file
+from danq.variants.vcf_check import ALLELE, MAX_POS, VcfSummary, check_vcf
 
 PathLike = str | os.PathLike[str]
 
@@ -96,6 +99,39 @@ def is_vcf(path: PathLike) -> bool:
     return _first_bytes(Path(path)).startswith(b"##fileformat=VCF")
 
 
+VCF_SUFFIXES = (".vcf", ".vcf.gz", ".vcf.bgz", ".vcf.bgzf")
+# a VCF's meta line or #CHROM line (a TSV's own header is #chrom/chrom, pos, ref, alt)
+_LOOKS_VCF = re.compile(rb"##[A-Za-z]+=|#CHROM\s+POS\s+ID\s")
+
+def check_variants_file(path: PathLike) -> tuple[str, int, tuple[str, ...]]:
+    """Check a variants file (VCF text before cyvcf2 sees it, see
+    :mod:`danq.variants.vcf_check`; TSV rows); return its format (``vcf``/``tsv``), number of
+    records and the VCF's declared contigs.
+
+    A VCF by content starts with ``##fileformat=VCF``; a file that looks like a VCF otherwise (a
+    ``.vcf`` name, a ``##`` or ``#CHROM`` first line) is refused rather than read as a TSV with
+    shifted columns, and a file with no variant is refused. Problems are one-line DanqErrors
+    naming the file (and line).
+    """
+    p = require_file(path, "variants file")
+    first = _first_bytes(p)
+    if first.startswith((b"BCF\x02", b"BCF\x04")):
+        raise DanqError(f"{p}: a BCF file; danq reads VCF text (bcftools view -Oz -o x.vcf.gz {p})")
+    if not first:
+        raise DanqError(f"{p}: the variants file is empty (no variants)")
+    name = p.name.lower()
+    if (first.startswith(b"##fileformat=VCF") or _LOOKS_VCF.match(first)
+            or name.endswith(VCF_SUFFIXES)):
+        summary: VcfSummary = check_vcf(p)  # raises at line 1 when ##fileformat is missing
+        if not summary.n_records:
+            raise DanqError(f"{p}: no variants (the VCF has a header but no records)")
+        return "vcf", summary.n_records, summary.contigs
+    n = sum(1 for _ in _tsv_rows(p))
+    if not n:
+        raise DanqError(f"{p}: no variants (no data line in the TSV)")
+    return "tsv", n, ()
+
+
 def _quiet_htslib() -> None:
     """Silence htslib's own stderr lines (danq reports problems itself, in one line)."""
     with contextlib.suppress(Exception):
@@ -108,20 +144,8 @@ def _quiet_htslib() -> None:
 
 def vcf_contigs(path: PathLike) -> list[str]:
     """Contig names declared in a VCF's header (empty when it declares none, or for a TSV)."""
-    path = Path(path)
-    if not is_vcf(path):
-        return []
-    import cyvcf2
-
-    _quiet_htslib()
-    try:
-        reader = cyvcf2.VCF(str(path), lazy=True)
-    except OSError as exc:
-        raise DanqError(f"{path}: not a readable VCF ({exc})") from None
-    try:
-        return list(reader.seqnames)
-    finally:
-        reader.close()
+    path = require_file(path, "variants file")
+    return list(check_vcf(path, records=False).contigs) if is_vcf(path) else []
 
 
 def _split_alts(chrom: str, pos: int, vid: str, ref: str, alts: Sequence[str], strand: str,
@@ -134,13 +158,15 @@ def _split_alts(chrom: str, pos: int, vid: str, ref: str, alts: Sequence[str], s
 
 
 def _read_vcf(path: Path) -> Iterator[Variant]:
+    """Records of a VCF checked by :func:`check_variants_file` (htslib crashes on malformed
+    text); samples are not parsed (``samples=[]``), POS comes from the 64-bit ``start``."""
     import cyvcf2
 
     _quiet_htslib()
     try:
-        reader = cyvcf2.VCF(str(path), lazy=True)
-    except OSError as exc:
-        raise DanqError(f"{path}: not a readable VCF ({exc})") from None
+        reader = cyvcf2.VCF(str(path), lazy=True, samples=[])
+    except Exception as exc:  # htslib's refusal of the header: OSError or a bare Exception
+        raise DanqError(f"{path}: not a readable VCF ({' '.join(str(exc).split())})") from None
     counter = [0]
     n_records = 0
     try:
@@ -157,7 +183,7 @@ def _read_vcf(path: Path) -> Iterator[Variant]:
                     f"{path}: malformed VCF record after {n_records} good records: {detail}"
                 ) from None
             n_records += 1
-            yield from _split_alts(record.CHROM, int(record.POS), record.ID or ".",
+            yield from _split_alts(record.CHROM, int(record.start) + 1, record.ID or ".",
                                    record.REF or "", list(record.ALT), "+", counter)
     finally:
         reader.close()
@@ -166,41 +192,83 @@ def _read_vcf(path: Path) -> Iterator[Variant]:
 _TSV_HEADER_NAMES = {"chrom", "#chrom", "chr", "chromosome", "#chr"}
 
 
+_TSV_REF = re.compile(r"[A-Za-z]+|[.-]")
+_TSV_ALT = re.compile(r"(?:{0}|-)(?:,(?:{0}|-))*".format(ALLELE.decode()))
+_TSV_COLUMNS = "chrom, pos, ref, alt[, id][, strand]"
+
+
+def _tsv_rows(path: Path) -> Iterator[tuple[str, int, str, str, str, str]]:
+    """``(chrom, pos, ref, alt, id, strand)`` per data row of a variants TSV, checked: ``#``
+    lines and a ``chrom`` header skipped; a bad row is a one-line ``<file>:<line>:`` DanqError."""
+    try:
+        with open_text(path) as handle:
+            for lineno, line in enumerate(handle, start=1):
+                row = _tsv_row(path, lineno, line)
+                if row is not None:
+                    yield row
+    except (EOFError, OSError, zlib.error) as exc:
+        what = ("the gzip file is truncated" if isinstance(exc, EOFError)
+                else f"cannot read it ({' '.join(str(exc).split())})")
+        raise DanqError(f"{path}: {what}") from None
+
+
+def _tsv_row(path: Path, lineno: int, line: str) -> tuple[str, int, str, str, str, str] | None:
+    line = line.rstrip("\r\n")
+    if not line.strip():
+        return None
+    fields = line.split("\t")
+    if fields[0].lower() in _TSV_HEADER_NAMES or line.startswith("#"):
+        return None
+    if "\x00" in line:
+        raise DanqError(f"{path}:{lineno}: holds a NUL byte (a binary file, not a variants TSV)")
+    if len(fields) < 4:
+        raise DanqError(
+            f"{path}:{lineno}: expected tab-separated {_TSV_COLUMNS}; got {len(fields)} field(s)"
+        )
+    if len(fields) > 6:
+        raise DanqError(
+            f"{path}:{lineno}: {len(fields)} tab-separated fields; a variants TSV has "
+            f"{_TSV_COLUMNS} (a VCF needs its ##fileformat and #CHROM header lines)"
+        )
+    chrom, pos_text, ref, alt = (f.strip() for f in fields[:4])
+    try:
+        pos = int(pos_text)
+    except ValueError:
+        raise DanqError(f"{path}:{lineno}: position {pos_text!r} is not an integer") from None
+    if not 1 <= pos <= MAX_POS:
+        raise DanqError(f"{path}:{lineno}: position {pos_text} is not between 1 and {MAX_POS:,}")
+    if not chrom:
+        raise DanqError(f"{path}:{lineno}: the chromosome is empty")
+    if not _TSV_REF.fullmatch(ref):
+        raise DanqError(f"{path}:{lineno}: REF {ref[:40]!r} is not a sequence of bases "
+                        f"(columns: {_TSV_COLUMNS})")
+    if not _TSV_ALT.fullmatch(alt):
+        raise DanqError(f"{path}:{lineno}: ALT {alt[:40]!r} is not a list of alleles "
+                        f"(columns: {_TSV_COLUMNS})")
+    vid = fields[4].strip() if len(fields) > 4 and fields[4].strip() else "."
+    strand = fields[5].strip() if len(fields) > 5 and fields[5].strip() else "+"
+    if strand not in ("+", "-", "."):
+        raise DanqError(f"{path}:{lineno}: strand {strand!r} is not +, - or .")
+    return chrom, pos, ref, alt, vid, strand.replace(".", "+")
+
+
 def _read_tsv(path: Path) -> Iterator[Variant]:
     """``chrom, pos, ref, alt[, id][, strand]`` rows; ``#`` lines and a ``chrom`` header skipped."""
     counter = [0]
-    with open_text(path) as handle:
-        for lineno, line in enumerate(handle, start=1):
-            line = line.rstrip("\r\n")
-            if not line.strip():
-                continue
-            fields = line.split("\t")
-            if fields[0].lower() in _TSV_HEADER_NAMES:
-                continue
-            if line.startswith("#"):
-                continue
-            if len(fields) < 4:
-                raise DanqError(
-                    f"{path}:{lineno}: expected tab-separated chrom, pos, ref, alt[, id][, strand]; "
-                    f"got {len(fields)} field(s)"
-                )
-            chrom, pos_text, ref, alt = (f.strip() for f in fields[:4])
-            try:
-                pos = int(pos_text)
-            except ValueError:
-                raise DanqError(f"{path}:{lineno}: position {pos_text!r} is not an integer") from None
-            vid = fields[4].strip() if len(fields) > 4 and fields[4].strip() else "."
-            strand = fields[5].strip() if len(fields) > 5 and fields[5].strip() else "+"
-            if strand not in ("+", "-", "."):
-                raise DanqError(f"{path}:{lineno}: strand {strand!r} is not +, - or .")
-            yield from _split_alts(chrom, pos, vid, ref, alt.split(","), strand.replace(".", "+"),
-                                   counter)
+    for chrom, pos, ref, alt, vid, strand in _tsv_rows(path):
+        yield from _split_alts(chrom, pos, vid, ref, alt.split(","), strand, counter)
 
 
-def read_variants(path: PathLike) -> Iterator[Variant]:
-    """Variants of a VCF/VCF.gz (by content) or a TSV, one per ALT allele, in input order."""
+def read_variants(path: PathLike, *, checked: str | None = None) -> Iterator[Variant]:
+    """Variants of a VCF/VCF.gz (by content) or a TSV, one per ALT allele, in input order.
+
+    The file is checked first, eagerly (:func:`check_variants_file`): a malformed or empty file
+    is a one-line DanqError here, before any variant is read. ``checked`` (``vcf``/``tsv``, what
+    that check returned) says it was just checked: the file is then read without a second pass.
+    """
     p = require_file(path, "variants file")
-    return _read_vcf(p) if is_vcf(p) else _read_tsv(p)
+    kind = checked or check_variants_file(p)[0]
+    return _read_vcf(p) if kind == "vcf" else _read_tsv(p)
 
 
 def variants_from(source: Any) -> Iterator[Variant]:
