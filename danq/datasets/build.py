@@ -24,6 +24,10 @@ this module follows that description:
 * filters (ours; DeepSEA does not describe any): ``--chroms`` (default the primary 1-22, X, Y;
   contigs and chrM skipped), a window overlapping a ``--blacklist`` interval by one base is dropped
   (``blacklist``), and one with more than ``max_n_fraction`` (default 0.05) N bases (``n_fraction``);
+* a build with nothing to train on is refused (a one-line error saying why), not written as three
+  empty splits: no peak on a genome chromosome, no positive bin on the chromosomes used, every
+  window dropped, or only N bases where the peaks are; peaks clipped at a chromosome's end are
+  counted in a warning;
 * ``both_strands`` stores each window's reverse complement too, linked by ``strand`` / ``pair_index``
   (written block by block: B forward rows, then their B reverse complements).
 
@@ -124,6 +128,29 @@ class Builder:
             background_ratio=options.background_ratio, match_gc=options.match_gc,
         )
         self.offset = self.windows.offset
+        self.kept_bins = 0  # bins positive for a required target, before the window filters
+        self.chromosomes_read = 0  # chromosomes with kept bins (whose sequence was read)
+
+    def _check_usable(self, per_split: dict[str, Any]) -> None:
+        """Refuse a build whose splits are all empty, or whose windows are all N (a DanqError
+        saying why): it could train nothing."""
+        only_n = bool(self.windows.all_n) and len(self.windows.all_n) == self.chromosomes_read
+        if only_n or not any(per_split[s]["windows"] for s in SPLITS):
+            raise DanqError(f"{self.genome.path}: no usable window: {self._why_empty()}")
+
+    def _why_empty(self) -> str:
+        """Why the build has no usable window (for the one-line error)."""
+        chroms = ", ".join(self.chromosomes[:5]) + (", ..." if len(self.chromosomes) > 5 else "")
+        if self.kept_bins == 0:
+            return (f"no bin of the chromosomes used ({chroms}) is positive for a target of "
+                    f"category {', '.join(self.required_categories)} (check the peaks, --chroms "
+                    "and --require-category)")
+        if len(self.windows.all_n) == self.chromosomes_read:
+            shown = ", ".join(self.windows.all_n[:5])
+            return f"every chromosome with peaks ({shown}) holds only N bases"
+        dropped = ", ".join(f"{k} {v}" for k, v in self.windows.dropped.items() if v)
+        return (f"all {self.kept_bins} candidate windows were dropped ({dropped}; see "
+                "--max-n-fraction, --blacklist, --valid, --test)")
 
     def labels(self, chrom: str, bins: np.ndarray, positives: list[np.ndarray]) -> np.ndarray:
         """``(len(bins), T)`` uint8 labels of sorted ``bins`` from each target's positive bins."""
@@ -169,6 +196,7 @@ class Builder:
             finally:
                 for writer in writers.values():
                     writer.close(ok=ok)
+            self._check_usable(per_split)
             for s in SPLITS:
                 if per_split[s]["windows"] == 0:
                     self.warn(f"the {s} split is empty")
@@ -197,6 +225,8 @@ class Builder:
         kept = sorted_unique(np.concatenate(required)) if required else np.zeros(0, np.int64)
         if len(kept) == 0:
             return
+        self.kept_bins += len(kept)
+        self.chromosomes_read += 1
         self.timings["positives"] += time.perf_counter() - clock
         clock = time.perf_counter()
         tokens = read_chromosome(self.genome, chrom)

@@ -116,9 +116,16 @@ def _is_int(text: str) -> bool:
     return text.strip().lstrip("-").isdigit()
 
 
+def _is_column_names(fields: list[str]) -> bool:
+    """Whether a BED-like line names its columns: start and end hold no digit at all (``start``,
+    ``chromStart``). A line with digits there (``100.5``, ``1,000``, ``1e3``) is an interval, so a
+    malformed first interval is an error naming its line rather than a header silently dropped."""
+    return not any(ch.isdigit() for ch in fields[1] + fields[2])
+
+
 def _header_lines(path: Path) -> int:
     """How many leading lines are not intervals: blank, ``#``, ``track``, ``browser`` lines and at
-    most one column-name line (the first other line whose start and end are not integers)."""
+    most one column-name line (the first other line whose start and end hold no digit)."""
     count = 0
     saw_column_names = False
     with open_text(path) as handle:
@@ -128,9 +135,7 @@ def _header_lines(path: Path) -> int:
                 count += 1
                 continue
             fields = line.rstrip("\n").split("\t")
-            if not saw_column_names and len(fields) >= 3 and not (
-                _is_int(fields[1]) and _is_int(fields[2])
-            ):
+            if not saw_column_names and len(fields) >= 3 and _is_column_names(fields):
                 saw_column_names = True
                 count += 1
                 continue
@@ -205,6 +210,7 @@ class IntervalCounts:
     unknown_chromosome: int = 0
     skipped_chromosome: int = 0
     clipped: int = 0
+    past_end: int = 0  # of the clipped: starting at or past the chromosome's end (nothing left)
     unknown_names: set[str] = field(default_factory=set)
 
 
@@ -237,6 +243,7 @@ def merged_by_chromosome(
     starts = frame["start"].to_numpy(dtype=np.int64)[keep]
     ends = frame["end"].to_numpy(dtype=np.int64)[keep]
     counts.clipped = int((ends > lengths).sum())
+    counts.past_end = int((starts >= lengths).sum())
     ends = np.minimum(ends, lengths)
     nonempty = ends > starts
     # bioframe merges per value of the chrom column: a categorical groups faster than strings
@@ -278,14 +285,21 @@ def read_peaks(
     targets: Sequence[Target], genome: Genome, chromosomes: Sequence[str],
     warn: Callable[[str], None],
 ) -> TargetPeaks:
-    """Read and merge every target's peak file; warn about empty targets and unknown chromosomes."""
+    """Read and merge every target's peak file; warn about empty targets, unknown chromosomes and
+    peaks clipped at a chromosome's end. When no peak of any file is on a genome chromosome (another
+    assembly or naming), the build could only make empty splits: a :class:`DanqError`."""
     peaks: list[dict[str, Intervals]] = []
     peak_counts: dict[str, dict[str, int]] = {}
     unknown_rows, unknown_files, unknown_names = 0, 0, set()
+    clipped = ClippedPeaks()
+    total_rows = 0
+    empty: list[Target] = []
     for target in targets:
         frame = read_intervals(target.peaks, f"peak file of {target.name}")
         merged, counts = merged_by_chromosome(frame, genome, chromosomes)
         peaks.append(merged)
+        total_rows += counts.rows
+        clipped.add(target.peaks, counts)
         peak_counts[target.name] = {
             "peaks": counts.rows, "merged": counts.merged,
             "unknown_chromosome": counts.unknown_chromosome,
@@ -296,7 +310,16 @@ def read_peaks(
             unknown_files += 1
             unknown_names |= counts.unknown_names
         if counts.merged == 0:
-            warn(f"{target.peaks}: no peaks on the chromosomes used; {target.name} is all 0")
+            empty.append(target)
+    if total_rows and unknown_rows == total_rows:
+        raise DanqError(
+            f"{_shown([str(t.peaks) for t in targets], 3)}: no peak is on a chromosome of "
+            f"{genome.path} (the peaks are on {_shown(sorted(unknown_names))}; the genome has "
+            f"{_shown(genome.chromosomes)}); check the assembly and the chromosome names"
+        )
+    for target in empty:
+        warn(f"{target.peaks}: no peaks on the chromosomes used; {target.name} is all 0")
+    clipped.warn(warn)
     if unknown_rows:
         shown = ", ".join(sorted(unknown_names)[:5]) + (", ..." if len(unknown_names) > 5 else "")
         warn(
@@ -304,6 +327,38 @@ def read_peaks(
             f"lacks ({shown}); they are ignored"
         )
     return TargetPeaks(peaks, peak_counts, unknown_rows)
+
+
+def _shown(names: Sequence[str], limit: int = 5) -> str:
+    """``a, b, c`` with at most ``limit`` names, then ``and N more``."""
+    names = list(names)
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+@dataclass
+class ClippedPeaks:
+    """Peaks running past their chromosome's end, over every peak file (one warning for all)."""
+
+    rows: int = 0
+    past_end: int = 0
+    files: list[str] = field(default_factory=list)
+
+    def add(self, path: Path, counts: IntervalCounts) -> None:
+        if counts.clipped:
+            self.rows += counts.clipped
+            self.past_end += counts.past_end
+            self.files.append(str(path))
+
+    def warn(self, warn: Callable[[str], None]) -> None:
+        if not self.rows:
+            return
+        lost = (f"; {self.past_end} of them start at or past it and are ignored"
+                if self.past_end else "")
+        warn(
+            f"{self.rows} peaks in {len(self.files)} file(s) ({_shown(self.files, 3)}) run past "
+            f"their chromosome's end and are clipped to it{lost} (another assembly?)"
+        )
 
 
 def covered_bases(intervals: Intervals, x: np.ndarray) -> np.ndarray:

@@ -142,7 +142,8 @@ class WindowSampler:
     """Which bins of a chromosome become windows: the filters, each window's split, the background draw.
 
     Counts the windows each filter drops (``dropped``, by DROP_REASONS) and the background bins that
-    could not be drawn (``background_shortfall``) over every chromosome it is given.
+    could not be drawn (``background_shortfall``) over every chromosome it is given, and which of
+    them hold only N (``all_n``).
     """
 
     def __init__(
@@ -167,6 +168,7 @@ class WindowSampler:
             self.blacklist, _ = merged_by_chromosome(frame, genome, chromosomes)
         self.dropped = dict.fromkeys(DROP_REASONS, 0)
         self.background_shortfall = 0
+        self.all_n: list[str] = []
         self.offset = (bin_size - window) // 2
 
     def window_filters(
@@ -198,6 +200,8 @@ class WindowSampler:
         n_bins = self.genome.lengths[chrom] // self.bin_size
         positive = kept  # every bin positive for a required target: never background
         n_intervals = n_runs(tokens)
+        if len(n_intervals[0]) == 1 and n_intervals[0][0] == 0 and n_intervals[1][0] == len(tokens):
+            self.all_n.append(chrom)
         splits, reason = self.window_filters(chrom, kept, n_intervals)
         for code, name in enumerate(DROP_REASONS):
             self.dropped[name] += int((reason == code).sum())

@@ -99,6 +99,12 @@ def dataset_records(path: str | os.PathLike[str]) -> Iterator[tuple[str, np.ndar
 def read_bed_intervals(path: str | os.PathLike[str]) -> Iterator[tuple[str, int, int, str | None]]:
     """``(chrom, start, end, name)`` of each BED line; header, ``track`` and ``browser`` lines and
     comments are skipped, and a malformed line is a one-line error naming its line number."""
+    for _, chrom, start, end, name in _bed_lines(path):
+        yield chrom, start, end, name
+
+
+def _bed_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, str, int, int, str | None]]:
+    """:func:`read_bed_intervals` with each interval's line number first."""
     p = Path(path)
     try:
         with open_text(p) as handle:
@@ -111,25 +117,48 @@ def read_bed_intervals(path: str | os.PathLike[str]) -> Iterator[tuple[str, int,
                 try:
                     chrom, start, end = fields[0], int(fields[1]), int(fields[2])
                 except (IndexError, ValueError):
-                    if number == 1:  # a column-name header
+                    if number == 1 and _column_names(fields):  # a header (``chrom start end``)
                         continue
                     raise DanqError(f"{p}: line {number}: expected chrom, start, end") from None
                 if start < 0 or end < start:
                     raise DanqError(f"{p}: line {number}: interval {start}-{end} is invalid")
                 name = fields[3] if len(fields) > 3 and fields[3] not in ("", ".") else None
-                yield chrom, start, end, name
+                yield number, chrom, start, end, name
     except (OSError, EOFError, gzip.BadGzipFile) as error:
         raise DanqError(f"{p}: cannot read BED file: {error}") from None
+
+
+def _column_names(fields: list[str]) -> bool:
+    """Whether a first BED line names its columns: start and end hold no digit. ``chr1 100.5 300``
+    is a malformed interval (an error naming the line), not a header to skip."""
+    return len(fields) >= 3 and not any(ch.isdigit() for ch in fields[1] + fields[2])
 
 
 def bed_records(
     path: str | os.PathLike[str], genome: Any, length: int
 ) -> Iterator[tuple[str, np.ndarray]]:
-    """``(name, tokens)`` of the ``length``-bp window centred on each BED interval of ``genome``."""
-    for chrom, start, end, name in read_bed_intervals(path):
+    """``(name, tokens)`` of the ``length``-bp window centred on each BED interval of ``genome``.
+
+    An interval on a chromosome the genome lacks, or starting at or past its chromosome's end, is a
+    one-line error naming the BED line: its window would be all N, and scoring it (exit 0) would
+    hide a BED file of another assembly. (``variant-effect`` skips such variants with a reason in
+    ``skipped.tsv``; ``predict`` has no such table and writes one row per input line, so it
+    refuses.) An interval that only runs partly past the end is N-padded, as near any chromosome
+    end.
+    """
+    for number, chrom, start, end, name in _bed_lines(path):
+        resolved = genome.resolve(chrom)
+        if resolved is None:
+            raise DanqError(f"{path}: line {number}: chromosome {chrom!r} is not in {genome.path}")
+        size = genome.lengths[resolved]
+        if start >= size:
+            raise DanqError(
+                f"{path}: line {number}: interval {chrom}:{start}-{end} lies past the end of "
+                f"{resolved} ({size} bp in {genome.path}); another assembly?"
+            )
         centre = (start + end) // 2
         lo = centre - length // 2
-        yield name or f"{chrom}:{start}-{end}", genome.fetch_tokens(chrom, lo, lo + length)
+        yield name or f"{chrom}:{start}-{end}", genome.fetch_tokens(resolved, lo, lo + length)
 
 
 def sequence_batches(
