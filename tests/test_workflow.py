@@ -95,6 +95,25 @@ def test_workflow_lints_clean(tmp_path: Path, configfile: Path) -> None:
     assert "Lints for" not in result.stdout, result.stdout
 
 
+def test_a_rerun_after_an_interrupted_run_remakes_the_incomplete_outputs(tmp_path: Path) -> None:
+    """Ctrl-C leaves outputs marked incomplete; the default profile (used without naming it)
+    has rerun-incomplete, so the next plain `snakemake` remakes them (issue 24, item 13)."""
+    import base64
+
+    assert load(REPO / "workflow" / "profiles" / "default" / "config.yaml")["rerun-incomplete"]
+    truth = "results/data/simulated/truth.json"  # an output of `simulate`, cut short
+    (tmp_path / truth).parent.mkdir(parents=True)
+    (tmp_path / truth).write_text("{")
+    marks = tmp_path / ".snakemake" / "incomplete"
+    marks.mkdir(parents=True)
+    (marks / base64.urlsafe_b64encode(truth.encode()).decode()).write_text('{"external_jobid": null}')
+    result = snakemake(tmp_path, TEST_CONFIG, "-n", "--cores", "2")
+    assert result.returncode == 0, result.stdout
+    assert "workflow/profiles/default" in result.stdout  # picked up with no --workflow-profile
+    assert "IncompleteFilesException" not in result.stdout
+    assert job_counts(result.stdout)["simulate"] == 1
+
+
 def test_several_gpus_train_through_torchrun(tmp_path: Path) -> None:
     config = load(TEST_CONFIG)
     config["device"] = "cuda"

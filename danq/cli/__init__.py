@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
 import sys
-import threading
 import warnings
 from importlib import import_module
 from typing import NoReturn
@@ -24,6 +22,7 @@ from danq import __version__
 from danq.cli.options import CONTEXT_SETTINGS
 from danq.errors import DanqError, DanqWarning
 from danq.io import storage_error
+from danq.io.signals import Terminated, handled
 
 # subcommand -> (module under danq.cli, one-line help shown by `danq --help`)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -75,17 +74,6 @@ def cli() -> None:
     """
 
 
-class Terminated(BaseException):
-    """SIGTERM (what Snakemake, SLURM and ``kill`` send), raised like Ctrl-C so that every
-    ``finally`` runs: temporary files are removed and HDF5 files closed. Not a KeyboardInterrupt,
-    which click would turn into "Aborted!"; not an Exception, which no ``except Exception``
-    may swallow."""
-
-
-def _raise_terminated(signum: int, frame: object) -> None:
-    raise Terminated()
-
-
 def _silence_stdout() -> None:
     """Point file descriptor 1 at /dev/null so the interpreter's final flush cannot fail again."""
     try:
@@ -114,30 +102,41 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
         _python_show_warning(message, category, filename, lineno, file, line)
 
 
+_WORKER_TRACEBACK = "Original Traceback (most recent call last):"
+
+
 def _one_line(error: DanqError) -> str:
     """The message of a DanqError on one line. One raised in a DataLoader worker process comes
-    back wrapped in the worker's traceback; its last line holds the original message."""
-    lines = [line for line in str(error).splitlines() if line.strip()]
-    if not lines:
-        return ""
-    return lines[-1].removeprefix(f"{DanqError.__module__}.{DanqError.__name__}: ")
+    back wrapped in the worker's traceback: the original message follows its last
+    ``danq.errors.DanqError:``. A line break inside the message (a file name holding one) is
+    shown escaped, ``\\n``, so the whole name stays on the line."""
+    text = str(error)
+    prefix = f"{DanqError.__module__}.{DanqError.__name__}: "
+    if _WORKER_TRACEBACK in text and prefix in text:
+        text = text[text.rindex(prefix) + len(prefix):]
+    return _escape_breaks(text.strip())
+
+
+def _escape_breaks(text: str) -> str:
+    """``text`` on one line: line breaks (in a file name, say) shown as ``\\n`` / ``\\r``."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the CLI, turning user errors into one-line messages.
 
     Exit status: 0 success (also when a reader such as ``head`` closes the pipe early), 1 a
-    danq error, 2 a usage error (click), 130 Ctrl-C, 143 SIGTERM.
+    danq error, 2 a usage error (click), 130 Ctrl-C, 143 SIGTERM. SIGTERM and Ctrl-C are raised
+    as exceptions, never inside an HDF5 call (:mod:`danq.io.signals`), so every ``finally`` runs.
     """
     shown_before = warnings.showwarning
     warnings.showwarning = _show_warning
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
-        cli.main(args=argv, prog_name="danq", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("danq: aborted", err=True)
+        with handled():
+            cli.main(args=argv, prog_name="danq", standalone_mode=False)
+    except click.exceptions.Abort as exc:  # click's spelling of Ctrl-C
+        interrupted = isinstance(exc.__context__, KeyboardInterrupt)
+        click.echo(f"danq: {'interrupted' if interrupted else 'aborted'}", err=True)
         sys.exit(130)
     except click.exceptions.ClickException as exc:
         exc.show()
@@ -161,12 +160,10 @@ def main(argv: list[str] | None = None) -> None:
         where = exc.filename if exc.filename is not None else "output"
         error = storage_error(exc, where, permission=True)
         message = str(error) if error is not None else f"{where}: {exc.strerror or exc}"
-        click.echo(f"danq: error: {message}", err=True)
+        click.echo(f"danq: error: {_escape_breaks(message)}", err=True)
         sys.exit(1)
     finally:
         warnings.showwarning = shown_before
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -28,8 +28,8 @@ def command(metrics_a, metrics_b, outdir, labels, plots):
     written = [Path(outdir) / name for name in ("comparison.tsv", "comparison.json",
                                                  "comparison.png", "comparison.svg")]
     refuse_overwriting_inputs([metrics_a, metrics_b], written)
-    with output_directory(outdir):
-        summary = compare(metrics_a, metrics_b, outdir, labels=tuple(labels), plots=plots)
+    with output_directory(outdir) as stage:  # published only when every file is complete
+        summary = compare(metrics_a, metrics_b, stage, labels=tuple(labels), plots=plots)
     a, b = labels
     for row in summary["categories"]:
         click.echo(

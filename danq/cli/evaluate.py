@@ -47,8 +47,8 @@ def command(model, data, from_predictions, outdir, rc_average, batch_size, devic
     if from_predictions is None:
         written.append(Path(outdir) / "predictions.h5")
     refuse_overwriting_inputs([model, data, from_predictions, truth], written)
-    with output_directory(outdir):
-        summary = _run(model, data, from_predictions, outdir, rc_average, batch_size, device,
+    with output_directory(outdir) as stage:  # published only when every file is complete
+        summary = _run(model, data, from_predictions, stage, rc_average, batch_size, device,
                        precision, threads, plots, progress, truth)
     _print_summary(summary, outdir)
 

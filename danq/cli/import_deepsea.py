@@ -35,7 +35,7 @@ def command(deepsea_dir, outdir, names, chunk_samples, splits, progress):
 
     chosen = list(splits) or list(SPLITS)
     inputs = [Path(deepsea_dir) / f"{split}.mat" for split in chosen]
-    refuse_overwriting_inputs([*inputs, names], replaced_dirs=[outdir])
+    refuse_overwriting_inputs([*inputs, names], output_dirs=[outdir])
 
     summaries = import_deepsea(
         deepsea_dir, outdir, names=names, chunk_samples=chunk_samples,

@@ -29,7 +29,8 @@ from danq.motifs.run import (
               short=True)
 @click.option("-d", "--data", "data", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="Sequences to scan: a danq HDF5 dataset or a FASTA file (plain, gzip, - for stdin).")
-@outdir_option("Output directory (replaced atomically).", deprecated=["--output"])
+@outdir_option("Output directory (its files published together once complete; other files in it are kept).",
+               deprecated=["--output"])
 @click.option("--threshold", type=float, default=0.0, show_default=True,
               help="A sequence is a site when its maximum activation is above this (DanQ: 0).")
 @click.option("--threshold-fraction", type=float, default=None,
@@ -79,7 +80,7 @@ def command(model, data, outdir, threshold, threshold_fraction, max_sequences, p
     from danq.motifs.run import run_motifs
     from danq.motifs.tomtom import MatchSettings
 
-    refuse_overwriting_inputs([model, data, truth], replaced_dirs=[outdir])
+    refuse_overwriting_inputs([model, data, truth], output_dirs=[outdir])
     planted = None
     if truth is not None:
         from danq.report.build import read_planted_motifs

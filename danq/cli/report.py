@@ -57,8 +57,8 @@ def command(metrics, histories, tomtom, truth, baselines, note, dataset_summary,
               baselines, dataset_summary, variant_summary, scatter, *curve_paths.values(),
               *logo_paths.values()]
     refuse_overwriting_inputs(inputs, written)
-    with output_directory(outdir):
-        summary = build_report(outdir, metric_paths, history_paths, tomtom_paths, truth, note=note,
+    with output_directory(outdir) as stage:  # published only when every file is complete
+        summary = build_report(stage, metric_paths, history_paths, tomtom_paths, truth, note=note,
                                baselines=baselines, dataset_summary=dataset_summary,
                                variant_summary=variant_summary,
                                scatter=scatter, curves=curve_paths, logos=logo_paths)

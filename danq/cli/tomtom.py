@@ -46,7 +46,8 @@ def matching_options(func: Callable) -> Callable:
 
 @danq_command("tomtom")
 @click.argument("motifs", type=click.Path(dir_okay=False))
-@outdir_option("Output directory (replaced atomically).", deprecated=["--output"])
+@outdir_option("Output directory: tomtom.tsv, queries.tsv, summary.json (published together once "
+               "complete; other files in it are kept).", deprecated=["--output"])
 @click.option("--release", default=DEFAULT_RELEASE, show_default=True,
               help="JASPAR release of CORE vertebrates (JASPAR2016 is the DanQ paper's database).")
 @click.option("--evalue", "evalue_threshold", type=float, default=DEFAULT_EVALUE, show_default=True,

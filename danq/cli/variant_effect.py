@@ -26,7 +26,7 @@ from danq.variants.scoring import DEFAULT_SCORES, SCORES
               help="Reference FASTA (plain or bgzip; the .fai is built if missing). The published "
                    "DeepSEA/DanQ models are hg19 (GRCh37): use the genome your model was trained on.")
 @model_option("Checkpoint (.pt). Default: results/models/danq/best.pt in the current directory.")
-@outdir_option("Output directory, replaced atomically: <score>.tsv, skipped.tsv, "
+@outdir_option("Output directory, its files published together once complete: <score>.tsv, skipped.tsv, "
                "variant_effects.h5.")
 @click.option("--scores", default=",".join(DEFAULT_SCORES), show_default=True,
               help=f"Comma-separated: {', '.join(SCORES)}.")

@@ -9,6 +9,7 @@ import numpy as np
 
 from danq.errors import DanqError
 from danq.io import atomic_path
+from danq.io.hdf5 import open_h5
 
 
 def export_bed(
@@ -26,18 +27,17 @@ def export_bed(
     for datasets with both strands, else ``.``). On paired datasets only forward rows are written
     unless ``both_strands``. ``targets`` restricts the names and scores to those targets.
     """
-    import h5py
-
     from danq.formats.dataset import open_dataset
 
     with open_dataset(dataset) as ds:
         path = ds.path
-        with h5py.File(path, "r") as f:
+        with open_h5(path) as f:
             if not all(c in f for c in ("chrom", "start", "end")):
                 raise DanqError(
                     f"{path}: the dataset has no coordinates (datasets made by "
                     "`danq build-dataset` have them)"
                 )
+            _check_coordinate_columns(path, f, len(ds))
             index = list(range(ds.n_targets))
             if targets:
                 missing = [t for t in targets if t not in ds.target_names]
@@ -53,8 +53,9 @@ def export_bed(
                     labels = ds.labels(lo, hi)[:, index] if ds.has_labels else np.zeros(
                         (hi - lo, 0), np.uint8
                     )
-                    chroms = [c.decode() if isinstance(c, bytes) else c for c in f["chrom"][lo:hi]]
+                    chroms = _chrom_names(path, lo, f["chrom"][lo:hi])
                     starts, ends = f["start"][lo:hi], f["end"][lo:hi]
+                    _check_coordinates(path, lo, chroms, starts, ends)
                     signs = strand[lo:hi] if strand is not None else np.zeros(hi - lo, np.int8)
                     for i in range(hi - lo):
                         if signs[i] == -1 and not both_strands:
@@ -70,3 +71,47 @@ def export_bed(
                         )
                         written += 1
     return written
+
+
+def _check_coordinate_columns(path: object, f: object, n_rows: int) -> None:
+    """``chrom``, ``start``, ``end`` each hold one value per row; start and end are integers."""
+    for column in ("chrom", "start", "end"):
+        data = f[column]  # type: ignore[index]
+        if getattr(data, "shape", None) != (n_rows,):
+            raise DanqError(
+                f"{path}: /{column} has shape {getattr(data, 'shape', None)}, the dataset has "
+                f"{n_rows} rows"
+            )
+        if column != "chrom" and data.dtype.kind not in "iu":
+            raise DanqError(f"{path}: /{column} holds {data.dtype}, not integers")
+
+
+def _chrom_names(path: object, first: int, raw: Sequence[object]) -> list[str]:
+    """The rows' chromosome names as text (a name that is not UTF-8 is an error naming its row)."""
+    names = []
+    for i, value in enumerate(raw):
+        try:
+            names.append(value.decode() if isinstance(value, bytes) else str(value))
+        except UnicodeDecodeError:
+            raise DanqError(f"{path}: row {first + i}: chromosome name {value!r} is not UTF-8 "
+                            "text") from None
+    return names
+
+
+def _check_coordinates(
+    path: object, first: int, chroms: Sequence[str], starts: np.ndarray, ends: np.ndarray
+) -> None:
+    """Refuse a row BED cannot hold: a negative start, an end before its start, or a chromosome
+    name that is empty or holds a tab or a line break (it would shift or split the BED columns)."""
+    bad = np.flatnonzero((starts < 0) | (ends < starts))
+    if len(bad):
+        i = int(bad[0])
+        problem = (f"negative start {starts[i]}" if starts[i] < 0
+                   else f"start {starts[i]} is after end {ends[i]}")
+        raise DanqError(f"{path}: row {first + i}: {problem}; not a valid BED interval")
+    for i, chrom in enumerate(chroms):
+        if not chrom or any(c in chrom for c in "\t\n\r"):
+            raise DanqError(
+                f"{path}: row {first + i}: chromosome name {chrom!r} is empty or holds a tab or a "
+                "line break; not a valid BED chromosome"
+            )

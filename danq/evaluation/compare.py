@@ -2,7 +2,8 @@
 
 Inputs are two ``metrics.tsv`` files from ``danq evaluate`` (A on x, B on y). Targets are matched by
 name; the two files must hold the same set of targets. A target that is NaN in either file (for either
-metric) is excluded from everything and counted.
+metric) is excluded from everything and counted; when every target is, the comparison is an
+error (there is nothing to compare).
 
 Outputs in ``OUTDIR``:
 
@@ -170,6 +171,12 @@ def compare(
     complete = paired[["roc_a", "roc_b", "pr_a", "pr_b"]].notna().all(axis=1)
     excluded = paired.loc[~complete, "target"].tolist()
     paired = paired[complete].reset_index(drop=True)
+    if paired.empty:
+        raise DanqError(
+            f"{metrics_a} vs {metrics_b}: no target has both AUCs in both files (all "
+            f"{len(excluded)} are NaN in one of them: no positives or no negatives in the test "
+            "set?); nothing to compare"
+        )
     table = comparison_table(paired)
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)

@@ -41,7 +41,7 @@ import pandas as pd
 from danq.encoders import reverse_complement_tokens
 from danq.errors import DanqError
 from danq.evaluation.curves import plot_curves
-from danq.evaluation.metrics import score_targets, summarize
+from danq.evaluation.metrics import check_probabilities, score_targets, summarize
 from danq.formats.metrics import write_metrics
 from danq.formats.predictions import H5PredictionWriter, read_predictions
 from danq.inference.predictor import (
@@ -231,6 +231,9 @@ def evaluate(
         target_names, target_categories = list(ds.target_names), list(ds.target_categories)
         n_samples = len(ds)
 
+    # a model with NaN weights predicts NaN: one line, not scikit-learn's traceback
+    check_probabilities(probabilities, f"{model_where} (its predictions on {data})",
+                        record_names, target_names)
     context = {
         "model": str(model_where),
         "model_label": _model_label(predictor),
@@ -280,6 +283,8 @@ def metrics_from_predictions(path: str | os.PathLike[str]) -> pd.DataFrame:
     pred = read_predictions(path)
     if pred["labels"] is None:
         raise DanqError(f"{path}: predictions file has no labels (made by `danq predict`?)")
+    check_probabilities(pred["probabilities"], path, pred["names"], pred["target_names"],
+                        pred["labels"])
     return score_targets(pred["probabilities"], pred["labels"], pred["target_names"],
                          pred["target_categories"])
 
@@ -293,6 +298,8 @@ def evaluate_predictions(
     pred = read_predictions(path)
     if pred["labels"] is None:
         raise DanqError(f"{path}: predictions file has no labels (made by `danq predict`?)")
+    check_probabilities(pred["probabilities"], path, pred["names"], pred["target_names"],
+                        pred["labels"])
     attrs = pred["attrs"]
     context = {
         "model": str(attrs.get("model", "")),

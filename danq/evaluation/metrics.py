@@ -47,6 +47,41 @@ def per_target_auc(labels: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, 
     return roc, pr
 
 
+def check_probabilities(
+    probabilities: np.ndarray,
+    where: object,
+    names: Sequence[str] | None = None,
+    target_names: Sequence[str] | None = None,
+    labels: np.ndarray | None = None,
+) -> None:
+    """Refuse saved probabilities that are not probabilities: NaN, infinite, or outside [0, 1]
+    (and, with ``labels``, labels other than 0/1), as one line naming ``where`` and the first
+    bad row and target. scikit-learn would stop with a traceback on NaN, and rank 1.7 above 1."""
+    probabilities = np.asarray(probabilities)
+
+    def first(bad: np.ndarray, what: str, values: np.ndarray) -> None:
+        if not bad.any():
+            return
+        row, column = (int(i) for i in np.argwhere(bad)[0])
+        row_name = f"'{names[row]}'" if names is not None and row < len(names) else str(row)
+        target = (f"'{target_names[column]}'" if target_names is not None
+                  and column < len(target_names) else str(column))
+        raise DanqError(f"{where}: {int(bad.sum())} {what}, e.g. {float(values[row, column]):g} "
+                        f"(row {row_name}, target {target})")
+
+    if probabilities.ndim != 2:
+        raise DanqError(f"{where}: probabilities must be a (samples, targets) table, "
+                        f"got shape {probabilities.shape}")
+    if probabilities.dtype.kind not in "fiub":
+        raise DanqError(f"{where}: probabilities must be numbers, got {probabilities.dtype}")
+    values = probabilities.astype(np.float64, copy=False)
+    first(~np.isfinite(values), "probabilities are NaN or infinite", values)
+    first((values < 0) | (values > 1), "probabilities lie outside [0, 1]", values)
+    if labels is not None:
+        labels = np.asarray(labels)
+        first((labels != 0) & (labels != 1), "labels are not 0 or 1", labels)
+
+
 def score_targets(
     probabilities: np.ndarray,
     labels: np.ndarray,

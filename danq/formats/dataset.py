@@ -32,6 +32,7 @@ import numpy as np
 
 from danq.encoders import ACGT, tokens_to_one_hot
 from danq.errors import DanqError
+from danq.io.hdf5 import open_h5
 
 FORMAT = "danq-dataset"
 FORMAT_VERSION = 1
@@ -139,7 +140,7 @@ class DanqDataset:
         if not self.path.is_file():
             raise DanqError(f"{self.path}: dataset file does not exist")
         try:
-            self._file = h5py.File(self.path, "r")
+            self._file = open_h5(self.path)
         except OSError as exc:
             raise DanqError(f"{self.path}: not a readable HDF5 file ({exc})") from None
         f = self._file

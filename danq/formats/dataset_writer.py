@@ -105,7 +105,7 @@ class DatasetWriter:
         self.with_coordinates = with_coordinates
         self.chunk_rows = int(chunk_rows or default_chunk_rows(self.sequence_length))
         self.n_rows = 0
-        self._context = atomic_path(self.path)
+        self._context = atomic_path(self.path, seekable=True)
         tmp = self._context.__enter__()
         self._h5: AppendableH5 | None = None
         try:

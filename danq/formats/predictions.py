@@ -27,7 +27,7 @@ import numpy as np
 
 from danq.errors import DanqError
 from danq.io import h5_writes
-from danq.io.hdf5 import AppendableH5
+from danq.io.hdf5 import AppendableH5, open_h5
 
 PREDICTIONS_FORMAT = "danq-predictions"
 PREDICTIONS_FORMAT_VERSION = 1
@@ -199,7 +199,7 @@ def read_predictions(path: str | os.PathLike[str]) -> dict[str, Any]:
     if not p.is_file():
         raise DanqError(f"{p}: predictions file does not exist")
     try:
-        f = h5py.File(p, "r")
+        f = open_h5(p)
     except OSError as exc:
         raise DanqError(f"{p}: not a readable HDF5 file ({exc})") from None
     with f:

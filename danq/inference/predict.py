@@ -248,7 +248,7 @@ def predict_fasta(
         finally:
             writer.close()
     else:
-        with atomic_path(output) as tmp:  # type: ignore[arg-type]
+        with atomic_path(output, seekable=fmt == "h5") as tmp:  # type: ignore[arg-type]
             if fmt == "h5":
                 attrs = {
                     "model": predictor.source,

@@ -4,6 +4,12 @@ Every output is written under a recognisable temporary name next to its final pa
 (``.NAME.danq-tmp-HOST-PID-XXXXXXXX.tmp``) and renamed only when complete. A process killed with
 ``kill -9`` cannot remove its temporary files, so the next run into the same directory removes
 those left by dead processes of this host (never one still running, never another host's).
+
+An output folder is staged the same way (:func:`atomic_directory`) and published only when every
+file in it is complete: a new folder appears whole; into an existing folder each of the command's
+files is renamed, replacing only those names, never deleting anything else in it. An output file
+that is not a regular file (a device, a FIFO, ``/dev/stdout``) is written directly, never
+replaced (:func:`atomic_path`).
 """
 
 from __future__ import annotations
@@ -13,8 +19,11 @@ import errno
 import os
 import re
 import shutil
+import signal
 import socket
+import stat
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,7 +121,6 @@ def storage_error(
     return None
 
 
-
 @contextlib.contextmanager
 def storage_errors(
     directory: str | os.PathLike[str], *, permission: bool = False
@@ -135,21 +143,121 @@ def _make_parent(target: Path) -> Path:
     return parent
 
 
+def _special_target(target: Path) -> bool:
+    """Whether ``target`` (its symbolic links followed) exists and is not a regular file or a
+    folder: a device, a FIFO, a socket or a terminal (``/dev/null``, ``/dev/stdout``, a pipe)."""
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _link_into_system(target: Path) -> bool:
+    """Whether ``target`` is a chain of symbolic links through a file descriptor (``/dev/stdout``,
+    a link to ``/proc/self/fd/1``): written as given, even when the shell sent it to a file."""
+    current = target
+    for _ in range(40):
+        if not current.is_symlink():
+            return False
+        try:
+            current = current.parent / os.readlink(current)
+        except OSError:
+            return False
+        absolute = os.path.abspath(current)
+        if absolute.startswith(("/proc/", "/dev/fd/")) or absolute in ("/dev/stdout", "/dev/stderr"):
+            return True
+    return False
+
+
+def _resolved_output(target: Path) -> Path:
+    """Where a regular output goes: through a symbolic link, the file it names (the link stays)."""
+    return Path(os.path.realpath(target)) if target.is_symlink() else target
+
+
+def _probe_write(target: Path) -> OSError | None:
+    """The error an empty write to ``target`` gives (``/dev/full``: no space), if any: what
+    torch.save's zip writer hides behind "unexpected pos"."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        os.write(fd, b"")
+    except OSError as exc:
+        return exc
+    finally:
+        os.close(fd)
+    return None
+
+
+def _kind(target: Path) -> str:
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return "special file"
+    if stat.S_ISFIFO(mode):
+        return "pipe"
+    if stat.S_ISCHR(mode):
+        return "character device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "block device" if stat.S_ISBLK(mode) else "special file"
+
+
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+def _direct_path(target: Path) -> Iterator[Path]:
+    """Yield ``target`` itself (a device or pipe): written in place, never renamed over. A write
+    it refuses is a one-line DanqError naming it."""
+    try:
+        yield target
+    except (OSError, RuntimeError) as exc:
+        if getattr(exc, "filename", None) not in (None, str(target)):
+            raise  # about another file (an input)
+        cause = _probe_write(target) if isinstance(exc, RuntimeError) else None
+        error = storage_error(cause or exc, target)
+        if error is not None:
+            raise error from None
+        text, code = str(exc), getattr(exc, "errno", None)
+        if code == errno.ESPIPE or "Illegal seek" in text or "errno = 29" in text:
+            raise DanqError(f"{target}: a {_kind(target)} cannot be rewound; this output needs a "
+                            "regular file") from None
+        if isinstance(exc, OSError):  # h5py's errors name no file: HDF5 reads back, seeks
+            raise DanqError(f"{target}: cannot write this output to a {_kind(target)} "
+                            f"({exc.strerror or text.splitlines()[0][:200]})") from None
+        raise
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str], *, seekable: bool = False) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it to ``path`` only if the block succeeds.
 
     A crash, an exception, Ctrl-C or SIGTERM never leaves a half-written ``path`` behind; a full
-    or read-only disk becomes a one-line DanqError naming the directory.
+    or read-only disk becomes a one-line DanqError naming the directory. A ``path`` that is not a
+    regular file (a device, a FIFO, a symbolic link to ``/proc/self/fd/1``) is yielded itself and
+    written directly; a symbolic link to a regular file stays and the file it names is replaced.
+    ``seekable``: the writer reads back and rewinds (HDF5), so such a ``path`` is refused with a
+    one-line DanqError before anything is written (HDF5 on a device can crash the process).
     """
     target = Path(path)
+    if _special_target(target) or _link_into_system(target):
+        if seekable and (_special_target(target) or not Path(os.path.realpath(target)).is_file()):
+            refused = _probe_write(target)  # /dev/full: the usual disk-full error
+            error = storage_error(refused, target) if refused is not None else None
+            raise error or DanqError(f"{target}: is a {_kind(target)}; this output (HDF5) needs a "
+                                     "regular file")
+        with _direct_path(target) as direct:
+            yield direct
+        return
+    target = _resolved_output(target)
     parent = _make_parent(target)
-    with storage_errors(parent, permission=True):
+    shown = _display(parent)
+    with storage_errors(shown, permission=True):
         fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=parent)
         os.close(fd)
     tmp = Path(tmp_name)
     try:
-        with storage_errors(parent):
+        with storage_errors(shown):
             yield tmp
             if tmp.exists():  # mkstemp makes 0600 files; give the output the usual umask-based mode
                 os.chmod(tmp, _umask_mode(0o666))
@@ -160,44 +268,100 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield an empty temporary directory that replaces the directory ``path`` only on success."""
-    target = Path(path)
-    if target.exists() and not target.is_dir():
-        raise DanqError(f"{target}: exists and is not a directory")
-    parent = _make_parent(target)
-    with storage_errors(parent, permission=True):
-        tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=parent))
+def _deferred_signals() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back for the duration of the block (a handful of renames), then
+    hand a signal that arrived meanwhile to the handler that was installed: a folder is never
+    left half published. Outside the main thread (where handlers cannot change) a no-op."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+    saved = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            saved[signum] = signal.signal(signum, lambda number, frame: arrived.append(number))
+        except (ValueError, OSError):  # pragma: no cover - no signal support here
+            continue
     try:
-        with storage_errors(parent):
-            yield tmp
-            os.chmod(tmp, _umask_mode(0o777))
-            old = None
-            if target.exists():
-                old = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=parent))
-                os.replace(target, old / "previous")
-            os.replace(tmp, target)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+        yield
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+        if arrived:
+            handler = saved.get(arrived[0])
+            if callable(handler):
+                handler(arrived[0], None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), arrived[0])
+
+
+def _display(path: Path) -> Path:
+    """``path`` as the user knows it: a staging folder's name replaced by its output folder's."""
+    parts = [part[1:part.index(TEMP_TAG)] if _TEMP_RE.match(part) else part for part in path.parts]
+    return Path(*parts) if parts else path
+
+
+def _plan(stage: Path, target: Path, moves: list[tuple[Path, Path]]) -> None:
+    """The renames that publish ``stage`` into the existing folder ``target``: each staged entry
+    whose name is free moves as a whole, a staged folder whose name is a folder is merged into it.
+    A name taken by another kind of entry (a file where a folder goes, or the reverse) refuses the
+    whole publication before anything moves."""
+    for entry in sorted(stage.iterdir()):
+        there = target / entry.name
+        staged_dir = entry.is_dir() and not entry.is_symlink()
+        if not os.path.lexists(there):
+            moves.append((entry, there))
+        elif staged_dir and there.is_dir():
+            _plan(entry, there, moves)
+        elif staged_dir or there.is_dir():
+            raise DanqError(f"{there}: exists and is {'not ' if staged_dir else ''}a directory; "
+                            "move it away, this command writes a "
+                            f"{'folder' if staged_dir else 'file'} there")
+        else:
+            moves.append((entry, there))
+
+
+def _publish(stage: Path, target: Path) -> None:
+    """Move the complete staging folder ``stage`` into place as ``target``."""
+    os.chmod(stage, _umask_mode(0o777))  # mkdtemp makes 0700 folders
+    with _deferred_signals():
+        if not target.is_dir():
+            try:
+                os.rename(stage, target)  # a new folder appears whole, in one step
+                return
+            except OSError as exc:  # made meanwhile by someone else: merge into it
+                if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY, errno.EISDIR):
+                    raise
+        moves: list[tuple[Path, Path]] = []
+        _plan(stage, target, moves)
+        for source, destination in moves:  # each replaces only a name this command writes
+            os.replace(source, destination)
 
 
 @contextlib.contextmanager
-def output_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Create the folder ``path`` for outputs; if the block fails, remove it again when this call
-    created it and it is still empty (a failed command leaves no empty output folder)."""
+def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield an empty staging folder for the output folder ``path``; publish it when the block
+    succeeds, discard it otherwise (an exception, Ctrl-C, SIGTERM: nothing appears).
+
+    Publication: a ``path`` that does not exist is the staging folder renamed (it appears whole);
+    into an existing ``path`` each staged file (and folder whose name is free) is renamed, each
+    rename atomic, replacing only the names the command wrote; nothing else in ``path`` is touched.
+    Write every output of the folder into the yielded folder (under the names it will have).
+    """
     target = Path(path)
-    if target.exists() and not target.is_dir():
+    if os.path.lexists(target) and not target.is_dir():
         raise DanqError(f"{target}: exists and is not a directory")
-    created = not target.exists()
+    parent = _make_parent(target)
+    with storage_errors(parent, permission=True):
+        stage = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=parent))
     try:
-        yield target
-    except BaseException:
-        if created and target.is_dir():
-            with contextlib.suppress(OSError):
-                target.rmdir()  # only succeeds while empty
-        raise
+        with storage_errors(parent):
+            yield stage
+            _publish(stage, target)
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)
 
 
+output_directory = atomic_directory
+"""The same as :func:`atomic_directory` (the name the multi-file stages used for their folder)."""

@@ -1,5 +1,6 @@
 """HDF5 files written through the disk-full guard: a refused write becomes one line, never a
-crash inside HDF5."""
+crash inside HDF5; and read only when every byte of their data is inside the file itself
+(:func:`open_h5`, the one way danq opens an HDF5 file for reading)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from danq.errors import DanqError
 from danq.io.atomic import TEMP_TAG, storage_error
+from danq.io.signals import deferred, register_callbacks
 
 if TYPE_CHECKING:
     import h5py
@@ -81,45 +84,157 @@ class GuardedFile:
             raise error if error is not None else self.error
 
 
+# HDF5 calls these back while it writes, flushes or frees an object: never raise a signal there
+register_callbacks(GuardedFile.seek, GuardedFile.tell, GuardedFile.read, GuardedFile.readinto,
+                   GuardedFile.write, GuardedFile.truncate, GuardedFile.flush, GuardedFile.close)
+
+
 def create_h5(path: str | os.PathLike[str]) -> Any:
     """Create an h5py file for writing through a :class:`GuardedFile` (see there)."""
     import h5py
 
     guard = GuardedFile(path)
+    file = None
     try:
-        file = h5py.File(guard, "w")
+        with deferred():  # SIGTERM / Ctrl-C are raised after HDF5 returns, never inside it
+            file = h5py.File(guard, "w")
+            file._danq_guard = guard
     except BaseException:
-        guard.close()
+        with deferred():
+            if file is not None:
+                file.close()
+            guard.close()
         raise
-    file._danq_guard = guard
     return file
 
 
 @contextlib.contextmanager
 def h5_writes(file: Any) -> Iterator[None]:
     """Wrap writes to a file from :func:`create_h5`: a write the storage refused inside the
-    block is raised as a one-line DanqError when the block ends."""
-    yield
-    guard = getattr(file, "_danq_guard", None)
-    if guard is not None:
-        guard.raise_error()
+    block is raised as a one-line DanqError when the block ends. SIGTERM and Ctrl-C arriving
+    inside the block are raised when it ends (:mod:`danq.io.signals`), never inside HDF5."""
+    with deferred():
+        yield
+        guard = getattr(file, "_danq_guard", None)
+        if guard is not None:
+            guard.raise_error()
 
 
 def close_h5(file: Any, attrs: dict[str, Any] | None = None) -> None:
     """Set final ``attrs`` and close an h5py file being written; raise a refused write (full
     disk) only after the file is closed, so no HDF5 handle outlives the error."""
     guard = getattr(file, "_danq_guard", None)
-    try:
-        for key, value in (attrs or {}).items():
-            file.attrs[key] = value
-    finally:
-        file.close()
+    with deferred():  # a signal meanwhile is raised once the file is closed
+        try:
+            for key, value in (attrs or {}).items():
+                file.attrs[key] = value
+        finally:
+            file.close()
+            if guard is not None:
+                guard.close()
         if guard is not None:
-            guard.close()
-    if guard is not None:
-        guard.raise_error()
+            guard.raise_error()
 
 
+#: At most this many soft links are followed, by name, to say which link a soft link leads to.
+_SOFT_LINK_HOPS = 16
+
+
+def open_h5(path: str | os.PathLike[str], **kwargs: Any) -> h5py.File:
+    """Open an HDF5 file read-only, refusing one whose data is not all stored inside it.
+
+    The file is checked (:func:`check_self_contained`) before any of its objects is read, so an
+    external link, a virtual dataset or external raw storage never makes danq read another file
+    (``/etc/passwd`` behind a dataset name). ``kwargs`` go to ``h5py.File`` (e.g. ``rdcc_nbytes``);
+    an unreadable file raises h5py's ``OSError`` for the caller to word.
+
+    h5py has no per-file switch that stops HDF5 following such references once reached: the
+    external-link, external-file and virtual-dataset prefixes (``set_elink_prefix``,
+    ``set_efile_prefix``, ``set_virtual_prefix``) only add a folder to search (HDF5 still tries
+    the target's own name and the file's folder), ``set_nlinks`` cannot go below one traversal,
+    and the link-access list h5py uses for every lookup is one global for the whole process.
+    The check at open is therefore the defence: after it, every name resolves inside this file.
+    """
+    import h5py
+
+    file = h5py.File(path, "r", **kwargs)
+    try:
+        check_self_contained(file, path)
+    except BaseException:
+        file.close()
+        raise
+    return file
+
+
+def check_self_contained(file: h5py.File, path: str | os.PathLike[str]) -> None:
+    """Raise a one-line DanqError naming ``path`` and the object when any link or dataset of
+    ``file`` reaches outside it: an external (or other user-defined) link, a soft link leading to
+    one, a virtual dataset, or a dataset whose raw data lives in external files.
+
+    Links are walked at the link level (``H5Lvisit``, link info only): no link is ever followed
+    to find out. Objects are then visited through hard links only, which stay in the file.
+    """
+    import h5py
+
+    soft: dict[str, str] = {}
+    outside: dict[str, str] = {}
+
+    def link(name: bytes, info: Any) -> None:
+        text = name.decode("utf-8", "replace")
+        if info.type == h5py.h5l.TYPE_HARD:
+            return
+        if info.type == h5py.h5l.TYPE_SOFT:
+            soft["/" + text] = file.id.links.get_val(name).decode("utf-8", "replace")
+        elif info.type == h5py.h5l.TYPE_EXTERNAL:
+            target_file, target = file.id.links.get_val(name)
+            outside["/" + text] = (
+                f"an external link (to {target_file.decode('utf-8', 'replace')}:"
+                f"{target.decode('utf-8', 'replace')})"
+            )
+        else:
+            outside["/" + text] = f"a user-defined link (class {info.type})"
+
+    file.id.links.visit(link, info=True)
+    for name, target in soft.items():  # a soft link leading to an external link: name the soft one
+        reached = _soft_link_end(name, target, soft, outside)
+        if reached is not None:
+            _refuse(path, name, f"a soft link to {reached}, which is {outside[reached]}")
+    for name, what in outside.items():
+        _refuse(path, name, what)
+
+    def dataset(name: str, obj: Any) -> None:
+        if isinstance(obj, h5py.Dataset):
+            if obj.is_virtual:
+                sources = sorted({source.file_name for source in obj.virtual_sources()})
+                _refuse(path, "/" + name, f"a virtual dataset (of {', '.join(sources)})")
+            if obj.external:
+                files = sorted({os.fsdecode(entry[0]) for entry in obj.external})
+                _refuse(path, "/" + name, f"stored in external raw files ({', '.join(files)})")
+
+    file.visititems(dataset)
+
+
+def _soft_link_end(name: str, target: str, soft: Mapping[str, str],
+                   outside: Mapping[str, str]) -> str | None:
+    """The external link a soft link's target path passes through (by name), if any."""
+    for _ in range(_SOFT_LINK_HOPS):
+        if not target.startswith("/"):  # relative to the group holding the link
+            target = name.rsplit("/", 1)[0] + "/" + target
+        parts = [part for part in target.split("/") if part not in ("", ".")]
+        target = "/" + "/".join(parts)
+        prefixes = ["/" + "/".join(parts[:k]) for k in range(1, len(parts) + 1)]
+        hit = next((p for p in prefixes if p in outside), None)
+        if hit is not None:
+            return hit
+        via = next((p for p in prefixes if p in soft), None)
+        if via is None:
+            return None
+        name, target = via, soft[via] + target[len(via):]
+    return None
+
+
+def _refuse(path: str | os.PathLike[str], name: str, what: str) -> None:
+    raise DanqError(f"{path}: {name} is {what}; danq reads only data stored inside the file itself")
 
 
 class AppendableH5:

@@ -61,7 +61,7 @@ def _inside(inner: Path, outer: Path) -> bool:
 def refuse_overwriting_inputs(
     inputs: Iterable[str | os.PathLike[str] | None],
     outputs: Iterable[str | os.PathLike[str] | None] = (),
-    replaced_dirs: Iterable[str | os.PathLike[str] | None] = (),
+    output_dirs: Iterable[str | os.PathLike[str] | None] = (),
 ) -> None:
     """Refuse outputs that would overwrite an input, before anything is read or written.
 
@@ -72,8 +72,9 @@ def refuse_overwriting_inputs(
     outputs
         Files the command will write. One that is the same file as an input (same path, a
         symbolic link to it or a hard link of it) is refused.
-    replaced_dirs
-        Output folders replaced as a whole: an input inside one (or the folder itself) is refused.
+    output_dirs
+        Output folders whose files are not listed one by one: an input inside one (or the folder
+        itself) is refused, since an output of the same name would replace it.
 
     Raises
     ------
@@ -87,12 +88,12 @@ def refuse_overwriting_inputs(
                 raise DanqError(
                     f"{out}: output is the same file as the input {inp}; choose another output path"
                 )
-    for folder in _given(replaced_dirs):
+    for folder in _given(output_dirs):
         for inp in ins:
             if _inside(inp, folder):
                 raise DanqError(
-                    f"{folder}: output folder would be replaced, but it holds the input {inp}; "
-                    "choose another output folder"
+                    f"{folder}: the output folder holds the input {inp}, which the outputs could "
+                    "overwrite; choose another output folder"
                 )
 
 

@@ -267,8 +267,8 @@ def run_tomtom(
     release = normalise_release(release or DEFAULT_RELEASE)
     out = Path(outdir).resolve()
     if out in Path(meme_path).resolve().parents:
-        raise DanqError(f"{meme_path}: lies inside the output directory {outdir}, which is "
-                        "replaced; choose another -o")
+        raise DanqError(f"{meme_path}: lies inside the output directory {outdir}, where "
+                        "the outputs are written; choose another -o")
     motifs = read_meme(meme_path)
     database = Database.from_jaspar(release)
     queries = {m.name: m.ppm for m in motifs}

@@ -150,8 +150,8 @@ def build_report(
         summary["comparison"] = comparison
     summary["auc_by_category"] = table.to_dict("records")
     recovery: dict[str, Any] = {}
-    if truth is not None and tomtom:
-        planted = read_planted_motifs(truth)
+    planted = read_planted_motifs(truth) if truth is not None else None  # a bad file fails alone
+    if planted is not None and tomtom:
         for label, path in tomtom.items():
             motifs_summary = read_motifs_summary(path)
             decoys = (motifs_summary.get("decoys") or {}).get("all") or {}

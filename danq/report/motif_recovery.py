@@ -33,8 +33,9 @@ def read_tomtom_matches(path: str | os.PathLike[str],
     p = require_file(path, "TOMTOM table")
     try:
         frame = pd.read_csv(p, sep="\t")
-    except pd.errors.EmptyDataError:
-        return {}
+    except pd.errors.EmptyDataError:  # not even the header line: a truncated or wrong file
+        raise DanqError(f"{p}: empty file, not a `danq motifs` tomtom.tsv (which has at least "
+                        "its header line)") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DanqError(f"{p}: not a readable TSV ({exc})") from None
     name = "filter" if "filter" in frame.columns else "query"

@@ -52,6 +52,71 @@ def _index_dir(fasta: Path) -> Path | None:
     return folder
 
 
+_MAX_CHECKED = 2000  # records whose index entry is checked against the FASTA (evenly spaced)
+_HEADER_WINDOW = 4096  # bytes read back from a record's first base to find its header line
+
+
+def _check_index(path: Path, faidx: object) -> None:
+    """Check a ``.fai`` index against the plain FASTA it indexes, cheaply (a few bytes a record).
+
+    pyfaidx rebuilds an index only when it is older than the FASTA; one written for another
+    layout (another line width, other lengths) but newer would make every fetch return the wrong
+    bytes. Each checked record's header must end right before its offset and name the record, a
+    full first line must end where the line width says, and its last base must be in the file,
+    followed by a line end or the end of the file.
+    """
+    index = getattr(faidx, "index", None)
+    if not index or getattr(faidx, "_bgzf", False) or path.suffix in (".gz", ".bgz"):
+        return  # bgzip offsets are not file positions: pyfaidx checks those blocks itself
+    fai = Path(getattr(faidx, "indexname", f"{path}.fai"))
+    size = path.stat().st_size
+    items = list(index.items())
+    step = max(1, len(items) // _MAX_CHECKED)
+    chosen = items[::step] + ([items[-1]] if (len(items) - 1) % step else [])
+    with open(path, "rb") as handle:
+
+        def read(at: int, n: int) -> bytes:
+            handle.seek(at)
+            return handle.read(n)
+
+        for name, record in chosen:
+            problem = _record_problem(name, record, size, read)
+            if problem is not None:
+                raise DanqError(
+                    f"{fai}: this index does not match {path} (record {name!r}: {problem}); "
+                    f"it was made for another file or an earlier version of it: delete {fai} "
+                    "and rerun (danq rebuilds it)"
+                )
+
+
+def _record_problem(name: str, record: object, size: int, read) -> str | None:  # noqa: ANN001
+    """What is wrong with one index entry (None: it matches the FASTA)."""
+    length, offset, bases, width = (int(getattr(record, key)) for key in
+                                    ("rlen", "offset", "lenc", "lenb"))
+    if length == 0:
+        return None
+    if bases <= 0 or width < bases or offset <= 0:
+        return "impossible line layout"
+    before = read(max(0, offset - _HEADER_WINDOW), min(offset, _HEADER_WINDOW))
+    if not before.endswith(b"\n"):
+        return f"offset {offset} is not the start of a line"
+    start = before.rfind(b"\n", 0, len(before) - 1) + 1
+    if start > 0 or offset <= _HEADER_WINDOW:  # the whole header line was read
+        header = before[start:].strip()
+        if not header.startswith(b">") or header[1:].split(maxsplit=1)[:1] != [name.encode()]:
+            return f"offset {offset} does not follow the header line >{name}"
+    if length > bases and read(offset + bases, width - bases) not in (b"\n", b"\r\n"):
+        return f"its lines are not {bases} bases long"
+    lines = -(-length // bases)
+    last = offset + (lines - 1) * width + (length - (lines - 1) * bases) - 1  # its last base
+    if last >= size:
+        return f"{length} bases do not fit in the file"
+    tail = read(last, 2)
+    if tail[:1] in (b"\n", b"\r", b">") or tail[1:2] not in (b"", b"\n", b"\r"):
+        return f"its sequence does not end after {length} bases"
+    return None
+
+
 class Genome:
     """A reference FASTA opened for random access.
 
@@ -104,6 +169,11 @@ class Genome:
         except (pyfaidx.FastaIndexingError, ValueError, OSError, UnicodeDecodeError) as error:
             detail = " ".join(str(error).split()) or type(error).__name__
             raise DanqError(f"{self.path}: cannot index the genome FASTA: {detail}") from None
+        try:
+            _check_index(self.path, self._fasta.faidx)
+        except BaseException:
+            self._fasta.close()
+            raise
         self.lengths: dict[str, int] = {
             name: len(record) for name, record in self._fasta.records.items()
         }

@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 
 from danq.errors import DanqError
-from danq.evaluation.metrics import score_targets
+from danq.evaluation.metrics import check_probabilities, score_targets
 from danq.formats.metrics import write_metrics
 from danq.io import atomic_path, require_file
 from danq.io.tables import write_json
@@ -100,6 +100,7 @@ def _read_model(label: str, path: str | os.PathLike[str], truth: SplitTruth) -> 
     from danq.formats.predictions import read_predictions
 
     pred = read_predictions(path)
+    check_probabilities(pred["probabilities"], path, pred["names"], pred["target_names"])
     if list(pred["target_names"]) != truth.target_names:
         raise DanqError(f"{path}: targets of model {label} differ from {truth.path}'s")
     row = {name: i for i, name in enumerate(pred["names"])}

@@ -22,11 +22,31 @@ from typing import Any
 import numpy as np
 
 from danq.errors import DanqError
-from danq.io import atomic_path, require_file
+from danq.io import atomic_directory, require_file
 from danq.io.tables import write_json
 from danq.variants.results import read_effects
 
 PathLike = str | os.PathLike[str]
+
+
+def read_finite_effects(path: PathLike, score: str = "logit_diff") -> dict[str, Any]:
+    """:func:`danq.variants.results.read_effects`, refusing NaN or infinite scores in one line.
+
+    A NaN effect comes from NaN predictions (a broken model or file), never from one variant:
+    dropping those rows would rank, plot and score a silently biased subset, so the file is
+    refused, naming how many variants and the first one.
+    """
+    data = read_effects(path, score)
+    values = np.asarray(data["values"])
+    bad = ~np.isfinite(values).all(axis=1) if values.size else np.zeros(0, dtype=bool)
+    if bad.any():
+        first = data["labels"][int(np.argmax(bad))]
+        raise DanqError(
+            f"{path}: {int(bad.sum())} of {len(bad)} variants have NaN or infinite {score} scores "
+            f"(first: {first}); the model gave NaN predictions? Check it with danq predict and "
+            "rerun danq variant-effect"
+        )
+    return data
 
 
 def plot_top_variants(path: PathLike, stem: PathLike, *, score: str = "logit_diff",
@@ -38,7 +58,7 @@ def plot_top_variants(path: PathLike, stem: PathLike, *, score: str = "logit_dif
     """
     from danq.io.plotting import pyplot, save_figure
 
-    data = read_effects(path, score)
+    data = read_finite_effects(path, score)
     values = data["values"]
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, 6))
@@ -66,7 +86,11 @@ def read_truth(path: PathLike) -> dict[str, str]:
     import pandas as pd
 
     p = require_file(path, "variant truth table")
-    table = pd.read_csv(p, sep="\t", dtype=str)
+    try:
+        table = pd.read_csv(p, sep="\t", dtype=str)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DanqError(f"{p}: not a `danq simulate-variants` truth.tsv ({message})") from None
     if not {"id", "class"} <= set(table.columns):
         raise DanqError(f"{p}: expected columns id and class (a `danq simulate-variants` truth.tsv)")
     return dict(zip(table["id"], table["class"], strict=True))
@@ -80,7 +104,7 @@ def truth_auc(path: PathLike, truth: PathLike | Mapping[str, str]) -> dict[str, 
     from sklearn.metrics import roc_auc_score
 
     classes = read_truth(truth) if not isinstance(truth, Mapping) else dict(truth)
-    data = read_effects(path, "logit_diff")
+    data = read_finite_effects(path, "logit_diff")
     strength = np.abs(data["values"]).max(axis=1) if data["values"].size else np.zeros(0)
     kinds = np.array([classes.get(i, "") for i in data["ids"]])
     known = kinds != ""
@@ -103,33 +127,37 @@ def truth_auc(path: PathLike, truth: PathLike | Mapping[str, str]) -> dict[str, 
 
 def variant_report(effects: Mapping[str, PathLike], outdir: PathLike, *,
                    truth: PathLike | None = None, score: str = "logit_diff") -> dict[str, Any]:
-    """Heatmap per model and, with ``truth``, ``truth_auc.tsv``; ``summary.json`` in ``outdir``."""
+    """Heatmap per model and, with ``truth``, ``truth_auc.tsv``; ``summary.json`` in ``outdir``.
+
+    The folder's files are published together, only when all of them are complete
+    (:func:`danq.io.atomic_directory`): a bad input leaves nothing behind.
+    """
     if not effects:
         raise DanqError("variant report: give at least one LABEL=variant_effects.h5")
     out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
+    classes = read_truth(truth) if truth is not None else None  # a bad table fails first
     summary: dict[str, Any] = {"models": {}}
     rows = []
-    for label, path in effects.items():
-        figure = plot_top_variants(path, out / f"heatmap_{label}", score=score,
-                                   title=f"{label}: top variants by |{score}|")
-        entry: dict[str, Any] = {"heatmap": [str(p) for p in figure]}
-        if truth is not None:
-            entry.update(truth_auc(path, truth))
-            rows.append((label, entry))
-        summary["models"][label] = entry
-    if truth is not None:
-        columns = ["auc", "auc_destroy", "auc_create", "n_destroy", "n_create", "n_neutral",
-                   "median_destroy", "median_create", "median_neutral"]
-        with atomic_path(out / "truth_auc.tsv") as tmp:
+    with atomic_directory(out) as stage:
+        for label, path in effects.items():
+            figure = plot_top_variants(path, stage / f"heatmap_{label}", score=score,
+                                       title=f"{label}: top variants by |{score}|")
+            entry: dict[str, Any] = {"heatmap": [str(out / p.name) for p in figure]}
+            if classes is not None:
+                entry.update(truth_auc(path, classes))
+                rows.append((label, entry))
+            summary["models"][label] = entry
+        if classes is not None:
+            columns = ["auc", "auc_destroy", "auc_create", "n_destroy", "n_create", "n_neutral",
+                       "median_destroy", "median_create", "median_neutral"]
             lines = ["model\t" + "\t".join(columns)]
             for label, entry in rows:
                 lines.append(label + "\t" + "\t".join(
                     "NA" if entry[c] is None else (f"{entry[c]:.4f}" if isinstance(entry[c], float)
                                                    else str(entry[c])) for c in columns))
-            tmp.write_text("\n".join(lines) + "\n")
-        summary["truth_auc"] = str(out / "truth_auc.tsv")
-    write_json(summary, out / "summary.json")
+            (stage / "truth_auc.tsv").write_text("\n".join(lines) + "\n")
+            summary["truth_auc"] = str(out / "truth_auc.tsv")
+        write_json(summary, stage / "summary.json")
     return summary
 
 

@@ -17,6 +17,7 @@ The HDF5 file is written through the disk-full guard (:class:`danq.io.hdf5.Appen
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,7 +27,7 @@ import numpy as np
 
 from danq.errors import DanqError
 from danq.io import h5_writes, require_file
-from danq.io.hdf5 import AppendableH5
+from danq.io.hdf5 import AppendableH5, open_h5
 from danq.variants.batches import ScoredBatch
 from danq.variants.reading import Skipped
 from danq.variants.significance import summarize_pvalues
@@ -62,18 +63,33 @@ class EffectWriter:
     def __init__(self, folder: Path, scores: Sequence[str], target_names: Sequence[str],
                  target_categories: Sequence[str], target_index: np.ndarray, *,
                  with_pvalues: bool, attrs: dict[str, Any], chunk_rows: int = 256) -> None:
+        self._tsv: dict[str, IO[str]] = {}
+        self._significance: IO[str] | None = None
+        self._skipped: IO[str] | None = None
+        self._h5: AppendableH5 | None = None
+        self.n_rows = 0
+        self.n_skipped = 0
+        try:
+            self._open(folder, scores, target_names, target_categories, target_index,
+                       with_pvalues=with_pvalues, attrs=attrs, chunk_rows=chunk_rows)
+        except BaseException:
+            with contextlib.suppress(Exception):  # the first error is the one to report
+                self.close()
+            raise
+
+    def _open(self, folder: Path, scores: Sequence[str], target_names: Sequence[str],
+              target_categories: Sequence[str], target_index: np.ndarray, *,
+              with_pvalues: bool, attrs: dict[str, Any], chunk_rows: int) -> None:
         import h5py
 
         self.scores = list(scores)
         self.with_pvalues = with_pvalues
         self.target_names = list(target_names)
         header = "\t".join([*VARIANT_COLUMNS, *map(_field, target_names)]) + "\n"
-        self._tsv: dict[str, IO[str]] = {}
         for name in [*self.scores, *(["pvalue"] if with_pvalues else [])]:
             handle = open(folder / f"{name}.tsv", "w", encoding="utf-8", newline="\n")  # noqa: SIM115
             handle.write(header)
             self._tsv[name] = handle
-        self._significance: IO[str] | None = None
         if with_pvalues:
             self._significance = open(folder / "significance.tsv", "w", encoding="utf-8",  # noqa: SIM115
                                       newline="\n")
@@ -82,7 +98,7 @@ class EffectWriter:
         self._skipped = open(folder / "skipped.tsv", "w", encoding="utf-8", newline="\n")  # noqa: SIM115
         self._skipped.write("\t".join(SKIPPED_COLUMNS) + "\n")
 
-        self._h5: AppendableH5 | None = AppendableH5(folder / "variant_effects.h5")
+        self._h5 = AppendableH5(folder / "variant_effects.h5")
         h5 = self._h5
         f = h5.file
         strings = h5py.string_dtype()
@@ -106,10 +122,9 @@ class EffectWriter:
             columns.update(min_p=np.float32, min_p_bonferroni=np.float32)
         for key, dtype in columns.items():
             h5.add(f"variants/{key}", (), dtype, chunk_rows=rows * 4)
-        self.n_rows = 0
-        self.n_skipped = 0
 
     def add_skipped(self, item: Skipped) -> None:
+        assert self._skipped is not None
         v = item.variant
         self._skipped.write("\t".join(_field(x) for x in (v.chrom, v.pos, v.id, v.ref, v.alt,
                                                           item.reason)) + "\n")
@@ -165,21 +180,34 @@ class EffectWriter:
                              compression="gzip", compression_opts=1)
 
     def close(self) -> None:
-        for handle in [*self._tsv.values(), self._skipped,
-                       *([self._significance] if self._significance else [])]:
-            handle.close()
+        """Close every file, then raise the first error (a full disk refusing a TSV's last
+        buffer must not leave the HDF5 file open: HDF5 would flush it at exit, after Python has
+        gone, and crash the process)."""
+        first: BaseException | None = None
         if self._h5 is not None:
             h5, self._h5 = self._h5, None
-            h5.close({"n_variants": self.n_rows, "n_skipped": self.n_skipped})
+            try:
+                h5.close({"n_variants": self.n_rows, "n_skipped": self.n_skipped})
+            except BaseException as exc:
+                first = exc
+        handles = [*self._tsv.values(), self._skipped, self._significance]
+        self._tsv, self._skipped, self._significance = {}, None, None
+        for handle in handles:
+            if handle is None:
+                continue
+            try:
+                handle.close()
+            except BaseException as exc:
+                first = first or exc
+        if first is not None:
+            raise first
 
 
 def read_effects(path: PathLike, score: str = "logit_diff") -> dict[str, Any]:
     """``score`` matrix ``(N, T)``, variant ids/labels and target names from a results HDF5."""
-    import h5py
-
     p = require_file(path, "variant effects")
     try:
-        f = h5py.File(p, "r")
+        f = open_h5(p)
     except OSError as exc:
         raise DanqError(f"{p}: not a readable HDF5 file ({exc})") from None
     with f:

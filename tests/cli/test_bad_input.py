@@ -142,14 +142,14 @@ def test_motifs_refuses_to_replace_the_folder_holding_its_input(capsys, tmp_path
     out.mkdir()
     data = write_fasta(out / "seqs.fa", random_records(4))
     code, _, err = run(capsys, "motifs", "-m", checkpoint, "-d", data, "-o", out)
-    one_line_error(code, err, "output folder would be replaced, but it holds the input")
+    one_line_error(code, err, "the output folder holds the input")
     assert data.is_file()
 
 
 def test_import_deepsea_refuses_its_own_bundle_folder(capsys, tmp_path):
     bundle = make_bundle(tmp_path / "bundle")
     code, _, err = run(capsys, "import-deepsea", bundle, "-o", bundle)
-    one_line_error(code, err, "output folder would be replaced")
+    one_line_error(code, err, "the output folder holds the input")
     assert entries(bundle) == ["test.mat", "train.mat", "valid.mat"]
 
 

@@ -80,7 +80,7 @@ def test_cli_positives_of_a_target_in_an_hdf5_dataset(tmp_path, checkpoint, plan
     filters = pd.read_csv(out / "filters.tsv", sep="\t")
     assert set(filters["status"]) <= {"too_few_sites", "no_sites"}  # reported, not dropped
     assert len(filters) == N_FILTERS
-    assert not (out / "stale.txt").exists() and not (out / "logos").exists()
+    assert (out / "stale.txt").exists() and not (out / "logos").exists()  # never deleted (#24)
 
     bad = CliRunner().invoke(cli, ["motifs", "-m", str(checkpoint), "-d", str(data),
                                    "-o", str(tmp_path / "x"), "--positives-of", "nope"])

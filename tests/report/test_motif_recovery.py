@@ -73,6 +73,6 @@ def test_matches_are_counted_by_base_id_below_the_evalue_threshold(tmp_path: Pat
     assert read_tomtom_matches(path) == {"MA0139": ["f1", "f2"]}  # E = 0.01 is not < 0.01
     assert read_tomtom_matches(path, e_threshold=0.1) == {"MA0139": ["f1", "f2"],
                                                          "MA0035": ["f3"]}
-    empty = tmp_path / "empty.tsv"
-    empty.write_text("")
-    assert read_tomtom_matches(empty) == {}
+    no_match = tmp_path / "no_match.tsv"  # the header only: no filter matched anything
+    no_match.write_text("query\ttarget_id\te_value\n")
+    assert read_tomtom_matches(no_match) == {}

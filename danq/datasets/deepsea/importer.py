@@ -16,7 +16,6 @@ Samples are named ``<split>:<window>:+`` and ``<split>:<window>:-`` (window = in
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -170,20 +169,6 @@ def import_split(
     }
 
 
-def _carry_over(old: Path, new: Path, skip: set[str]) -> None:
-    """Hard-link (or copy) the files of an existing output folder that this run does not rewrite
-    (e.g. valid.h5 and test.h5 when only ``--split train`` is converted) into its replacement."""
-    if not old.is_dir():
-        return
-    for entry in old.iterdir():
-        if entry.name in skip or entry.name.startswith(".") or not entry.is_file():
-            continue
-        try:
-            os.link(entry, new / entry.name)
-        except OSError:
-            shutil.copy2(entry, new / entry.name)
-
-
 def import_deepsea(
     deepsea_dir: str | os.PathLike[str],
     outdir: str | os.PathLike[str],
@@ -243,10 +228,9 @@ def import_deepsea(
         target_names, categories = deepsea_targets(first.n_targets, names, warn)
         out = Path(outdir)
         written = [f"{split}.h5" for split in splits]
-        # the folder is replaced as a whole, so a failure in a later split never leaves a new
-        # train.h5 next to an older import's valid.h5
+        # the splits are published together, so a failure in a later split never leaves a new
+        # train.h5 next to an older import's valid.h5 (other files in the folder are left alone)
         with atomic_directory(out) as tmp:
-            _carry_over(out, tmp, skip=set(written))
             summaries = [
                 import_split(
                     source, split, tmp / f"{split}.h5", target_names, categories,

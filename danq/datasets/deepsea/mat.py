@@ -24,6 +24,7 @@ from tqdm import tqdm
 from danq.datasets.deepsea.matv5 import ColumnFile, InflateReader, V5Variable, list_v5_variables
 from danq.datasets.deepsea.onehot import labels_to_uint8, onehot_block_to_tokens
 from danq.errors import DanqError
+from danq.io.hdf5 import open_h5
 
 SPILL_READ_BYTES = 32 << 20  # inflated bytes converted at a time when spilling a compressed variable
 
@@ -89,7 +90,7 @@ class H5Source(SplitSource):
     def __init__(self, path: Path, xname: str, yname: str) -> None:
         self.path, self.xname, self.yname, self.kind = path, xname, yname, "v7.3 (HDF5)"
         try:
-            self._file = h5py.File(path, "r", rdcc_nbytes=16 << 20)  # holds a straddling chunk
+            self._file = open_h5(path, rdcc_nbytes=16 << 20)  # holds a straddling chunk
         except OSError as exc:
             raise DanqError(f"{path}: cannot open as HDF5 (truncated or corrupt?): {exc}") from None
         missing = [v for v in (xname, yname) if v not in self._file]

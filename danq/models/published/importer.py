@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from torch import nn
 
 from danq.errors import DanqError
@@ -72,6 +73,23 @@ def read_weight_file(path: Path) -> ForeignWeights:
     if is_hdf5(path):
         return read_keras02_weights(path)
     return read_torch_state_dict(path)
+
+
+def require_finite(weights: ForeignWeights, path: Path) -> None:
+    """Refuse a file whose tensors hold NaN or infinity, naming the first such tensor (by the
+    file's own name for it): published weights are finite, so such a file is damaged, and every
+    model built from it would predict NaN."""
+    for name, value in weights.tensors.items():
+        if value.dtype.kind != "f":
+            continue
+        if np.isfinite(value.sum(dtype=np.float64)) or np.isfinite(value).all():
+            continue  # a finite sum proves it without a mask the size of the tensor
+        n_nan = int(np.count_nonzero(np.isnan(value)))
+        n_inf = int(np.count_nonzero(np.isinf(value)))
+        raise DanqError(
+            f"{path}: tensor {name} holds {n_nan} NaN and {n_inf} infinite value(s) of "
+            f"{value.size}; refusing to import damaged weights"
+        )
 
 
 def detect_format(weights: ForeignWeights, path: Path) -> str:
@@ -198,6 +216,7 @@ def import_weights(
     else:
         require_container(weights, fmt, path)
     model = convert(weights, fmt, path, second_lstm)
+    require_finite(weights, path)  # after the layout checks: a wrong file is named as such first
     n_targets = int(model.n_targets)
     target_names, target_categories = target_metadata(fmt, n_targets, names)
     digest = file_sha256(path)

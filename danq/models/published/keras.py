@@ -32,6 +32,7 @@ import numpy as np
 from torch import nn
 
 from danq.errors import DanqError
+from danq.io.hdf5 import open_h5
 from danq.models.published.layouts import (
     FORMAT_ARCH,
     POOL_SIZE,
@@ -60,10 +61,8 @@ def read_keras02_weights(path: Path) -> ForeignWeights:
     Checks the layout itself (root ``nb_layers``, each ``layer_<k>`` group's ``nb_params`` and
     ``param_<n>`` datasets); which layers are expected is checked later, per format.
     """
-    import h5py
-
     try:
-        with h5py.File(path, "r") as handle:
+        with open_h5(path) as handle:
             if "nb_layers" not in handle.attrs:
                 newer = "layer_names" in handle.attrs or "model_weights" in handle
                 hint = " (it looks like a Keras >= 1 file)" if newer else ""
