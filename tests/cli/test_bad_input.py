@@ -25,11 +25,10 @@ from danq.encoders import one_hot, reverse_complement
 from danq.io import TEMP_TAG, remove_stale_temps
 from danq.models.checkpoint import save_checkpoint
 from danq.sequence.fasta import read_fasta
+from tests.cli.conftest import LENGTH, TARGETS
 from tests.helpers import mount_tmpfs, tiny_danq
 from tests.helpers import run_danq as run
 
-LENGTH = 40
-TARGETS = ["t1", "t2", "t3"]
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -73,13 +72,6 @@ def labels(tmp_path) -> Path:
     path = tmp_path / "labels.tsv"
     rows = "".join(f"s{i}\t{i % 2}\t1\t0\n" for i in range(6))
     path.write_text("name\t" + "\t".join(TARGETS) + "\n" + rows)
-    return path
-
-
-@pytest.fixture
-def checkpoint(tmp_path) -> Path:
-    path = tmp_path / "m.pt"
-    save_checkpoint(path, tiny_danq(LENGTH, len(TARGETS)), {"target_names": TARGETS})
     return path
 
 

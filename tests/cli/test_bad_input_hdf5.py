@@ -17,14 +17,11 @@ import pytest
 
 from danq.datasets.encode import encode_fasta
 from danq.formats.predictions import PREDICTIONS_FORMAT
-from danq.models.checkpoint import save_checkpoint
 from danq.variants.results import RESULTS_FORMAT
+from tests.cli.conftest import LENGTH, TARGETS
 from tests.cli.test_bad_input import one_line_error, random_records, write_fasta
 from tests.helpers import run_danq as run
-from tests.helpers import tiny_danq
 
-LENGTH = 40
-TARGETS = ["t1", "t2", "t3"]
 KINDS = ("external-link", "soft-link", "virtual", "external-storage")
 #: What the one line says of each kind, after "<file>: /<name> is ".
 SAYS = {
@@ -73,13 +70,6 @@ def dataset(tmp_path) -> Path:
                       + "".join(f"s{i}\t{i % 2}\t1\t0\n" for i in range(6)))
     path = tmp_path / "d.h5"
     encode_fasta(fasta, path, labels)
-    return path
-
-
-@pytest.fixture
-def checkpoint(tmp_path) -> Path:
-    path = tmp_path / "m.pt"
-    save_checkpoint(path, tiny_danq(LENGTH, len(TARGETS)), {"target_names": TARGETS})
     return path
 
 

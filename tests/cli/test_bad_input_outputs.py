@@ -26,11 +26,10 @@ import pytest
 from danq.errors import DanqError
 from danq.io import TEMP_TAG, atomic_directory, atomic_path
 from danq.models.checkpoint import save_checkpoint
+from tests.cli.conftest import LENGTH, TARGETS
 from tests.helpers import run_danq as run
 from tests.helpers import tiny_danq
 
-LENGTH = 40
-TARGETS = ["t1", "t2", "t3"]
 REPO = Path(__file__).resolve().parents[2]
 ENV = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1")
 
@@ -53,13 +52,6 @@ def write_fasta(path: Path, n: int = 6, length: int = LENGTH, seed: int = 0) -> 
 @pytest.fixture
 def fasta(tmp_path) -> Path:
     return write_fasta(tmp_path / "x.fa")
-
-
-@pytest.fixture
-def checkpoint(tmp_path) -> Path:
-    path = tmp_path / "m.pt"
-    save_checkpoint(path, tiny_danq(LENGTH, len(TARGETS)), {"target_names": TARGETS})
-    return path
 
 
 def mine(folder: Path) -> Path:

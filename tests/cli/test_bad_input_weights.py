@@ -18,13 +18,11 @@ import torch
 
 from danq.datasets.encode import encode_fasta
 from danq.models.checkpoint import save_checkpoint
+from tests.cli.conftest import LENGTH, TARGETS
 from tests.cli.test_bad_input import one_line_error, random_records, write_fasta
 from tests.helpers import run_danq as run
 from tests.helpers import tiny_danq
 from tests.models.published.reference import kipoi_deepsea, randomise
-
-LENGTH = 40
-TARGETS = ["t1", "t2", "t3"]
 
 
 def damage_largest_entry(path: Path, n_bytes: int = 64) -> str:
@@ -51,13 +49,6 @@ def deepsea_pth(tmp_path) -> tuple[Path, dict[str, torch.Tensor]]:
     state = reference.state_dict()
     torch.save(state, path)
     return path, state
-
-
-@pytest.fixture
-def checkpoint(tmp_path) -> Path:
-    path = tmp_path / "m.pt"
-    save_checkpoint(path, tiny_danq(LENGTH, len(TARGETS)), {"target_names": TARGETS})
-    return path
 
 
 def test_import_refuses_a_damaged_pth(capsys, tmp_path, deepsea_pth):
