@@ -196,19 +196,9 @@ def quantize(module: Any) -> Any:
 
     layers = module.quantizable_layers() if hasattr(module, "quantizable_layers") else {
         torch.nn.Linear, torch.nn.LSTM}
-    # quantize_dynamic deep-copies the module, and a ModelInfo's read-only mappings do not
-    # deep-copy: hold the info aside while it does, then give both modules their info back
-    info = module.__dict__.pop("info", None)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # torch's deprecation notice for quantized tensors
-            quantized = torch.ao.quantization.quantize_dynamic(module, layers, dtype=torch.qint8)
-    finally:
-        if info is not None:
-            module.info = info
-    if info is not None:
-        quantized.info = info
-    return quantized
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's deprecation notice for quantized tensors
+        return torch.ao.quantization.quantize_dynamic(module, layers, dtype=torch.qint8)
 
 
 def load_predictor(

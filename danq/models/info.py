@@ -57,6 +57,15 @@ class ModelInfo:
         categories = tuple(str(c) for c in self.target_categories) or ("",) * len(self.target_names)
         object.__setattr__(self, "target_categories", categories)
 
+    def __copy__(self) -> ModelInfo:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ModelInfo:
+        """A read-only record is its own copy (its mappings are read-only proxies, which
+        ``copy.deepcopy`` cannot copy): so a model carrying ``.info`` deep-copies, as
+        ``quantize_dynamic`` does."""
+        return self
+
     @property
     def n_targets(self) -> int:
         return len(self.target_names)

@@ -47,6 +47,19 @@ def assert_one_line(error: pytest.ExceptionInfo, path: Path) -> None:
     assert message.startswith(str(path))
 
 
+def test_a_loaded_model_deep_copies_with_its_info(tmp_path: Path) -> None:
+    """ModelInfo is read-only, so a copy shares it (quantize_dynamic deep-copies models)."""
+    import copy
+
+    path = tmp_path / "model.pt"
+    save_checkpoint(path, SMALL["danq"]().eval(), HEADER)
+    loaded = load_model(path)
+    twin = copy.deepcopy(loaded)
+    assert twin is not loaded and twin.info is loaded.info
+    x = torch.rand(2, 4, loaded.info.sequence_length)
+    assert torch.equal(twin(x), loaded(x))
+
+
 @pytest.mark.parametrize("arch", sorted(SMALL))
 def test_round_trip_gives_same_outputs(tmp_path: Path, arch: str) -> None:
     torch.manual_seed(0)
