@@ -251,7 +251,7 @@ def atomic_path(path: str | os.PathLike[str], *, seekable: bool = False) -> Iter
         return
     target = _resolved_output(target)
     parent = _make_parent(target)
-    shown = _display(parent)
+    shown = display_path(parent)
     with storage_errors(shown, permission=True):
         fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=parent)
         os.close(fd)
@@ -295,7 +295,7 @@ def _deferred_signals() -> Iterator[None]:
                 os.kill(os.getpid(), arrived[0])
 
 
-def _display(path: Path) -> Path:
+def display_path(path: Path) -> Path:
     """``path`` as the user knows it: a staging folder's name replaced by its output folder's."""
     parts = [part[1:part.index(TEMP_TAG)] if _TEMP_RE.match(part) else part for part in path.parts]
     return Path(*parts) if parts else path

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from danq.errors import DanqError
-from danq.io.atomic import TEMP_TAG, storage_error
+from danq.io.atomic import display_path, storage_error
 from danq.io.signals import deferred, register_callbacks
 
 if TYPE_CHECKING:
@@ -77,10 +77,7 @@ class GuardedFile:
     def raise_error(self) -> None:
         """Raise the first recorded write error as a one-line DanqError (if there was one)."""
         if self.error is not None:
-            directory = self.path.parent
-            while TEMP_TAG in directory.name:  # name the user's folder, not an atomic temporary
-                directory = directory.parent
-            error = storage_error(self.error, directory)
+            error = storage_error(self.error, display_path(self.path.parent))
             raise error if error is not None else self.error
 
 
