@@ -19,16 +19,15 @@ import errno
 import os
 import re
 import shutil
-import signal
 import socket
 import stat
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from danq.errors import DanqError
+from danq.io.signals import deferred
 
 TEMP_TAG = ".danq-tmp-"
 _HOST = re.sub(r"[^A-Za-z0-9]", "_", socket.gethostname()) or "host"
@@ -267,34 +266,6 @@ def atomic_path(path: str | os.PathLike[str], *, seekable: bool = False) -> Iter
             tmp.unlink()
 
 
-@contextlib.contextmanager
-def _deferred_signals() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back for the duration of the block (a handful of renames), then
-    hand a signal that arrived meanwhile to the handler that was installed: a folder is never
-    left half published. Outside the main thread (where handlers cannot change) a no-op."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    arrived: list[int] = []
-    saved = {}
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
-            saved[signum] = signal.signal(signum, lambda number, frame: arrived.append(number))
-        except (ValueError, OSError):  # pragma: no cover - no signal support here
-            continue
-    try:
-        yield
-    finally:
-        for signum, handler in saved.items():
-            signal.signal(signum, handler)
-        if arrived:
-            handler = saved.get(arrived[0])
-            if callable(handler):
-                handler(arrived[0], None)
-            elif handler == signal.SIG_DFL:
-                os.kill(os.getpid(), arrived[0])
-
-
 def display_path(path: Path) -> Path:
     """``path`` as the user knows it: a staging folder's name replaced by its output folder's."""
     parts = [part[1:part.index(TEMP_TAG)] if _TEMP_RE.match(part) else part for part in path.parts]
@@ -324,7 +295,7 @@ def _plan(stage: Path, target: Path, moves: list[tuple[Path, Path]]) -> None:
 def _publish(stage: Path, target: Path) -> None:
     """Move the complete staging folder ``stage`` into place as ``target``."""
     os.chmod(stage, _umask_mode(0o777))  # mkdtemp makes 0700 folders
-    with _deferred_signals():
+    with deferred():  # a folder is never left half published
         if not target.is_dir():
             try:
                 os.rename(stage, target)  # a new folder appears whole, in one step

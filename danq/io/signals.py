@@ -16,6 +16,7 @@ raised, later ones are only recorded: clean-up is not interrupted half way.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -84,7 +85,17 @@ def raise_pending() -> None:
 
 @contextlib.contextmanager
 def deferred() -> Iterator[None]:
-    """A critical section: SIGTERM/SIGINT arriving inside it are raised when it ends."""
+    """A critical section: SIGTERM/SIGINT arriving inside it are raised when it ends.
+
+    Under :func:`handled` (every ``danq`` command) a counter tells :func:`handler` to wait. Where
+    danq's handler is not installed (a notebook calling the Python API), the block holds both
+    signals itself and hands one that arrived to the handler that was installed when it ends.
+    """
+    if (threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGTERM) is not handler):
+        with _held():
+            yield
+        return
     global _depth
     _depth += 1
     try:
@@ -92,6 +103,30 @@ def deferred() -> Iterator[None]:
     finally:
         _depth -= 1
         raise_pending()
+
+
+@contextlib.contextmanager
+def _held() -> Iterator[None]:
+    """Record SIGINT/SIGTERM during the block, then pass the first one to the handler that was
+    installed (or to the default action). Main thread only."""
+    arrived: list[int] = []
+    saved = {}
+    for signum in _HANDLED:
+        try:
+            saved[signum] = signal.signal(signum, lambda number, frame: arrived.append(number))
+        except (ValueError, OSError):  # pragma: no cover - no signal support here
+            continue
+    try:
+        yield
+    finally:
+        for signum, before in saved.items():
+            signal.signal(signum, before)
+        if arrived:
+            before = saved.get(arrived[0])
+            if callable(before):
+                before(arrived[0], None)
+            elif before == signal.SIG_DFL:
+                os.kill(os.getpid(), arrived[0])
 
 
 @contextlib.contextmanager
