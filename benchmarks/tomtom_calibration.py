@@ -20,6 +20,13 @@ TOMTOM's null distribution. Usage::
         [--trim-bits 0.25] [--min-bits 4] [--min-width 4] [--dist pearson] [--evalue 0.01]
         [--compare-settings]
 
+``--database-size 1748`` computes E = p × 1,748 as the published run did (like for like).
+``--trim-grid 0,0.1,0.25,0.5`` runs the Pearson comparison once per flank-trimming threshold (the
+information filter kept, and once more untrimmed and unfiltered, as the paper ran it) and prints one
+table row each: filter and pair recall of the published JASPAR matches, matches only we make, the
+decoy false-match rate, and the median ratio of our q-value to the published one (Storey's π0
+in both) — the figures behind danq's default ``--trim-bits``.
+
 ``--compare-settings`` also runs the untrimmed Pearson comparison (as the paper ran it) and
 memelite's Euclidean TOMTOM, each with its decoy false-match rate. ``--extra-collections
 PBM,PBM_HOMEO,PBM_HLH`` adds JASPAR collections (the PBM ones derive from UniPROBE) to the
@@ -97,7 +104,16 @@ def agreement(ours: pd.DataFrame, published: pd.DataFrame, evalue: float) -> dic
                   "recall": len(our_pairs & pub_pairs) / max(1, len(pub_pairs)),
                   "ours_only": len(our_pairs - pub_pairs), "missed": missed},
         "median_p_ratio": float(np.median(ratios)) if ratios else None,
+        "median_q_ratio": median_ratio(ranked, published, "q_value", "q-value"),
     }
+
+
+def median_ratio(ranked: pd.DataFrame, published: pd.DataFrame, ours: str, theirs: str) -> float | None:
+    """Median of our ``ours`` column over the published ``theirs`` column, over the published pairs."""
+    ratios = [float(ranked.loc[(q, t), ours]) / v for q, t, v in zip(
+        published["Query ID"], published["Target ID"], published[theirs].astype(float),
+        strict=True) if (q, t) in ranked.index and v > 0]
+    return float(np.median(ratios)) if ratios else None
 
 
 def run(meme: str, published_path: str, release: str, settings: MatchSettings,
@@ -133,12 +149,20 @@ def main() -> None:
     parser.add_argument("--min-width", type=int, default=MatchSettings.min_width)
     parser.add_argument("--evalue", type=float, default=0.01)
     parser.add_argument("--compare-settings", action="store_true")
+    parser.add_argument("--database-size", type=int, default=None,
+                        help="E = p x N (the published run: 1748); default the motifs compared")
+    parser.add_argument("--trim-grid", default="",
+                        help="Comma-separated --trim-bits values: one table row each")
     parser.add_argument("--extra-collections", default="",
                         help="Comma-separated JASPAR collections to add, e.g. PBM,PBM_HOMEO")
     args = parser.parse_args()
     extra = [c for c in args.extra_collections.split(",") if c]
     default = MatchSettings(dist=args.dist, trim_bits=args.trim_bits, min_bits=args.min_bits,
-                            min_width=args.min_width, evalue_threshold=args.evalue)
+                            min_width=args.min_width, evalue_threshold=args.evalue,
+                            database_size=args.database_size)
+    if args.trim_grid:
+        grid(args, default, extra)
+        return
     runs = {"danq default": default}
     if args.compare_settings:
         untrimmed = replace(default, trim_bits=0.0, min_bits=0.0, min_width=1)
@@ -162,6 +186,29 @@ def main() -> None:
               f"({d['all']['rate']:.1%} overall); {report['seconds']} s")
         print("published pairs we miss: " + "; ".join(p["missed"]))
         print()
+
+
+def grid(args: argparse.Namespace, default: MatchSettings, extra: list[str]) -> None:
+    """One row per --trim-bits value (and the paper's untrimmed, unfiltered run)."""
+    runs = {f"trim {float(t):g} bit": replace(default, trim_bits=float(t))
+            for t in args.trim_grid.split(",")}
+    runs["as published (no trim, no filter)"] = replace(
+        default, trim_bits=0.0, min_bits=0.0, min_width=1)
+    size = args.database_size or "the motifs compared"
+    print(f"{args.release} CORE vertebrates, {default.dist}, E = p x {size}, E < {args.evalue}; "
+          f"information filter >= {default.min_bits:g} bits and >= {default.min_width} columns")
+    print("| setting | filters recall | pairs recall | ours only (filters) | uninformative | "
+          "decoy false matches | median q ours/published | s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label, settings in runs.items():
+        r = run(args.meme, args.published, args.release, settings, extra)
+        f, p, d = r["filters"], r["pairs"], r["decoys"]["all"]
+        q = r["median_q_ratio"]
+        print(f"| {label} | {f['both']}/{f['published']} ({f['recall']:.0%}) | "
+              f"{p['both']}/{p['published']} ({p['recall']:.0%}) | {len(f['ours_only'])} | "
+              f"{r['n_uninformative']}/{r['n_queries']} | {d['n_matched']}/{d['n']} "
+              f"({d['rate']:.1%}) | {'n/a' if q is None else f'{q:.2g}'} | {r['seconds']} |",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -10,14 +10,18 @@ vertebrates with each setting, and prints the share whose best match has E < 0.0
 * ``euclidean, untrimmed``: memelite's TOMTOM, what `danq motifs` used before;
 * ``euclidean, trimmed``: memelite with danq's trimming and information filter.
 
+``--trim-grid 0.1,0.5`` adds a Pearson column per extra flank-trimming threshold, and
+``--database-size 1748`` computes E = p × 1,748 (the DanQ paper's database) in every column.
+
 Usage: python benchmarks/tomtom_decoys.py [--release JASPAR2024] [--n 50] [--widths 8,26]
-    [--sites 20,100] [--seed 0]
+    [--sites 20,100] [--seed 0] [--trim-grid 0.1,0.5] [--database-size N]
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -54,13 +58,21 @@ def main() -> None:
     parser.add_argument("--widths", default="8,26")
     parser.add_argument("--sites", default="20,100")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--trim-grid", default="", help="extra Pearson --trim-bits values")
+    parser.add_argument("--database-size", type=int, default=None, help="E = p x N")
     args = parser.parse_args()
+    settings_by_label = dict(SETTINGS)
+    for bits in (float(b) for b in args.trim_grid.split(",") if b):
+        settings_by_label[f"pearson, trim {bits:g} bit"] = MatchSettings(trim_bits=bits)
+    settings_by_label = {label: replace(settings, database_size=args.database_size)
+                         for label, settings in settings_by_label.items()}
     database = Database.from_jaspar(args.release)
     rng = np.random.default_rng(args.seed)
+    size = args.database_size or len(database)
     print(f"{len(database)} {args.release} CORE vertebrate motifs; {args.n} decoys per row; "
-          "share matched at E < 0.01")
-    print("| decoys | " + " | ".join(SETTINGS) + " |")
-    print("|---|" + "---:|" * len(SETTINGS))
+          f"share matched at E = p x {size} < 0.01")
+    print("| decoys | " + " | ".join(settings_by_label) + " |")
+    print("|---|" + "---:|" * len(settings_by_label))
     for width in (int(w) for w in args.widths.split(",")):
         sets = {f"background, {width} bp, {sites} sites": {
             f"bg{i}": background_decoy(width, sites, rng) for i in range(args.n)}
@@ -68,7 +80,7 @@ def main() -> None:
         sets[f"shuffled JASPAR, {width} bp"] = shuffled_jaspar(database, width, args.n, rng)
         for label, decoys in sets.items():
             cells = []
-            for settings in SETTINGS.values():
+            for settings in settings_by_label.values():
                 started = time.monotonic()
                 table = match_motifs(decoys, database, settings, threads=1).queries
                 cells.append(f"{table['matched'].mean():.0%} "

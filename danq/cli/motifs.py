@@ -61,7 +61,7 @@ from danq.motifs.run import (
 @runtime_options(precision=precision_option, threads_for=", for torch and TOMTOM")
 def command(model, data, outdir, threshold, threshold_fraction, max_sequences, positives_of,
             min_sites, release, top_matches, evalue_threshold, dist, min_overlap, trim_bits,
-            min_bits, min_width, decoys, logos, truth, batch_size, seed, device, precision,
+            min_bits, min_width, database_size, decoys, logos, truth, batch_size, seed, device, precision,
             threads, progress):
     """Turn each first-layer filter into a motif and match it to JASPAR CORE vertebrates.
 
@@ -87,7 +87,7 @@ def command(model, data, outdir, threshold, threshold_fraction, max_sequences, p
 
         planted = [m["id"] for m in read_planted_motifs(truth)]
     settings = MatchSettings(dist=dist, min_overlap=min_overlap, trim_bits=trim_bits,
-                             min_bits=min_bits, min_width=min_width)
+                             min_bits=min_bits, min_width=min_width, database_size=database_size)
     summary = run_motifs(
         model, data, outdir, threshold=threshold, threshold_fraction=threshold_fraction,
         max_sequences=max_sequences, min_sites=min_sites, release=release,

@@ -41,7 +41,8 @@ def command(
     Background DNA (human-like dinucleotide model, GC ~41 %) carries instances sampled from real
     JASPAR CORE vertebrate motifs. Targets are of three kinds: `single` (a motif present),
     `grammar` (motif A then motif B on the same strand, 50-200 bp apart, order read in the motifs'
-    orientation; decoys put them in the wrong order or spacing) and `combination` (at least k of a
+    orientation; decoys place each motif as a positive would, in the wrong order, spacing or
+    strands) and `combination` (at least k of a
     set of motifs present). Every rule gives a sequence and its reverse complement the same label.
     Labels follow from the planted instances, then 1 % of them (test split included) are flipped;
     truth.json records everything, flips included (`danq baselines` scores noisy and clean).

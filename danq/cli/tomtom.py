@@ -19,7 +19,7 @@ from danq.motifs.tomtom import (
 
 
 def matching_options(func: Callable) -> Callable:
-    """``--dist --min-overlap --trim-bits --min-bits --min-width --decoys``: shared by
+    """``--dist --min-overlap --trim-bits --min-bits --min-width --database-size --decoys``: shared by
     `danq tomtom` and `danq motifs`, so both compare motifs the same way."""
     options = [
         click.option("--dist", type=click.Choice(DISTANCES), default="pearson", show_default=True,
@@ -35,6 +35,10 @@ def matching_options(func: Callable) -> Callable:
                           "not compared."),
         click.option("--min-width", type=POSITIVE, default=DEFAULT_MIN_WIDTH, show_default=True,
                      help="A motif narrower than this after trimming is 'uninformative'."),
+        click.option("--database-size", type=POSITIVE, default=None,
+                     help="E = p × N: give the size of another run's database to compare like for "
+                          "like (the DanQ paper's TOMTOM searched about 1,748 motifs). Default: "
+                          "the number of JASPAR motifs searched."),
         click.option("--decoys/--no-decoys", default=True, show_default=True,
                      help="Measure the false-match rate on shuffled-column and background-only "
                           "decoys of the motifs (summary.json)."),
@@ -58,12 +62,12 @@ def matching_options(func: Callable) -> Callable:
 @threads_option(", for memelite's TOMTOM (--dist euclidean)")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the decoys.")
 def command(motifs, outdir, release, evalue_threshold, top_matches, dist, min_overlap, trim_bits,
-            min_bits, min_width, decoys, threads, seed):
+            min_bits, min_width, database_size, decoys, threads, seed):
     """Compare the motifs of a MEME file to JASPAR CORE vertebrates with TOMTOM.
 
     Low-information flanks are trimmed and motifs with too little information left are reported
     as uninformative; the rest are compared with TOMTOM's statistics (Pearson column scores,
-    E = p × database size, q per motif). Writes tomtom.tsv (the columns of `danq motifs`, with
+    E = p × database size or --database-size, Storey q per motif). Writes tomtom.tsv (the columns of `danq motifs`, with
     `query` for `filter`), queries.tsv and summary.json (with the decoy false-match rate) to
     OUTDIR.
     """
@@ -73,6 +77,7 @@ def command(motifs, outdir, release, evalue_threshold, top_matches, dist, min_ov
     settings = MatchSettings(
         dist=dist, min_overlap=min_overlap, trim_bits=trim_bits, min_bits=min_bits,
         min_width=min_width, evalue_threshold=evalue_threshold, top=top_matches,
+        database_size=database_size,
     )
     summary = run_tomtom(motifs, outdir, release=release, settings=settings, decoys=decoys,
                          seed=seed, threads=threads)

@@ -14,6 +14,7 @@ from danq.cli.options import (
     runtime_options,
 )
 from danq.models.registry import NAMES as MODEL_NAMES
+from danq.training.hyperparameters import INITS, MONITORS
 from danq.training.optimizers import OPTIMIZERS
 
 
@@ -51,6 +52,12 @@ from danq.training.optimizers import OPTIMIZERS
 @click.option("--patience", type=NON_NEGATIVE, default=None,
               help="Stop after this many epochs without a better validation loss, 0 = never "
                    "[danq 6 (Keras patience 5 waits 6 epochs), danq-jaspar 0, deepsea 5].")
+@click.option("--monitor", type=click.Choice(MONITORS), default=None,
+              help="Validation metric for early stopping and best.pt: loss (the published "
+                   "recipes), or mean ROC / PR AUC [loss].")
+@click.option("--init", "init", type=click.Choice(INITS), default=None,
+              help="Initialisation of a fresh model: the architecture's published one (DanQ: "
+                   "Keras 0.2's) or PyTorch's per-layer default [published].")
 @click.option("--seed", type=int, default=None, help="Random seed [1337].")
 @click.option("--validate-every", "--max-steps-per-epoch", "validate_every", type=POSITIVE,
               default=None,
@@ -59,16 +66,17 @@ from danq.training.optimizers import OPTIMIZERS
 @click.option("--valid-samples", type=POSITIVE, default=None,
               help="Validate on the first N validation samples only (DeepSEA used 4000).")
 @click.option("--model-arg", "model_arg", multiple=True, metavar="KEY=VALUE",
-              help="Model constructor argument, repeatable (e.g. conv_channels=64 lstm_hidden=32; "
-                   "a comma makes a list).")
+              help="Model constructor argument; repeat the flag for each one: --model-arg "
+                   "conv_channels=64 --model-arg lstm_hidden=32. A comma makes a list "
+                   "(dropout=0.2,0.2,0.5), so one flag holds one KEY=VALUE.")
 @runtime_options(precision=precision_option, threads_for="; split between torchrun processes")
 @click.option("--num-workers", type=click.IntRange(0, 1), default=0, show_default=True,
               help="1 = read and encode batches in a background process.")
 @click.option("--resume", is_flag=True, help="Continue the run in OUTDIR from last.pt.")
 @click.option("--overwrite", is_flag=True, help="Start afresh even if OUTDIR holds a run.")
 def command(arch, train_path, valid_path, outdir, epochs, batch_size, optimizer, lr, rho, eps,
-            momentum, dampening, weight_decay, lr_decay, max_norm, l1_logits, patience, seed,
-            validate_every, valid_samples, model_arg, device, precision, threads, num_workers,
+            momentum, dampening, weight_decay, lr_decay, max_norm, l1_logits, patience, monitor, init,
+            seed, validate_every, valid_samples, model_arg, device, precision, threads, num_workers,
             resume, overwrite, progress):
     """Train a model; validate every epoch; keep best.pt, last.pt and metrics.csv.
 
@@ -96,7 +104,8 @@ def command(arch, train_path, valid_path, outdir, epochs, batch_size, optimizer,
         model=arch, train=train_path, valid=valid_path, output_dir=outdir, epochs=epochs,
         batch_size=batch_size, optimizer=optimizer, lr=lr, rho=rho, eps=eps, momentum=momentum,
         dampening=dampening, weight_decay=weight_decay, lr_decay=lr_decay, max_norm=max_norm,
-        l1_logits=l1_logits, patience=patience, seed=seed, model_args=parse_model_args(model_arg),
+        l1_logits=l1_logits, patience=patience, monitor=monitor, init=init, seed=seed,
+        model_args=parse_model_args(model_arg),
         validate_every=validate_every, valid_samples=valid_samples, device=device,
         precision=precision, threads=threads, num_workers=num_workers, resume=resume,
         overwrite=overwrite, progress=progress,

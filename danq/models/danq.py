@@ -27,8 +27,11 @@ GATE_ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
 }
 #: How the second LSTM direction reads the sequence: from its end (a true BiLSTM), or from its
 #: start like the first, which is what seya's ``Bidirectional`` computed in Keras 0.2 (it
-#: reversed axis 0 of ``(batch, steps, features)`` tensors, the batch axis, on the way in and out).
-SECOND_DIRECTIONS = ("backward", "forward")
+#: reversed axis 0 of ``(batch, steps, features)`` tensors, the batch axis, on the way in and out),
+#: or ``backward-unaligned``: from its end, with its outputs left in reading order (state after
+#: reading steps T-1..T-1-t beside the first direction's step t), what a fix of seya that reversed
+#: time on the input but kept the output reversal off would compute.
+SECOND_DIRECTIONS = ("backward", "forward", "backward-unaligned")
 
 
 def lstm_direction(
@@ -68,18 +71,19 @@ def bidirectional_lstm(
     Returns ``(B, T, 2H)``: the first direction's states, then the second's, both indexed by
     input position — the layout of ``nn.LSTM``'s output. ``second="backward"`` reads the
     sequence from its end (``nn.LSTM``'s reverse direction); ``"forward"`` reads it from its
-    start with the ``_reverse`` parameters (see :data:`SECOND_DIRECTIONS`).
+    start with the ``_reverse`` parameters; ``"backward-unaligned"`` reads it from its end and
+    leaves its states in reading order (see :data:`SECOND_DIRECTIONS`).
     """
     function = GATE_ACTIVATIONS[gate]
     first = lstm_direction(
         x, lstm.weight_ih_l0, lstm.weight_hh_l0, lstm.bias_ih_l0, lstm.bias_hh_l0, function
     )
-    reverse = second == "backward"
+    reverse = second in ("backward", "backward-unaligned")
     other = lstm_direction(
         x.flip(1) if reverse else x, lstm.weight_ih_l0_reverse, lstm.weight_hh_l0_reverse,
         lstm.bias_ih_l0_reverse, lstm.bias_hh_l0_reverse, function,
     )
-    return torch.cat([first, other.flip(1) if reverse else other], dim=2)
+    return torch.cat([first, other.flip(1) if second == "backward" else other], dim=2)
 
 
 class DanQ(DanqModule):
@@ -126,7 +130,8 @@ class DanQ(DanqModule):
     lstm_second_direction
         ``"backward"`` (default): a true bidirectional LSTM. ``"forward"``: the second LSTM
         also reads the sequence from its start, as seya's Keras 0.2 ``Bidirectional`` layer
-        computed (see :data:`SECOND_DIRECTIONS`); for importing the published DanQ weights.
+        computed; ``"backward-unaligned"``: reads from the end, outputs not re-aligned (see
+        :data:`SECOND_DIRECTIONS`); the last two for importing the published DanQ weights.
     """
 
     arch = "danq"

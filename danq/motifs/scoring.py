@@ -25,10 +25,11 @@ TOMTOM's statistics (MEME 4.x "complete scores", the default), per query motif o
    is the convolution of the columns' score histograms. The p-value is that of the *maximum* over
    all ``2 (w + L - 1)`` alignments (both orientations), alignments taken as independent:
    ``P(max >= s) = 1 - prod_a (1 - P(S_a >= s))``.
-5. E = p × number of database motifs. q: Benjamini–Hochberg *per query* over the query's
-   comparisons (every database motif in both orientations, as MEME lists them), then the better
-   orientation of each motif is reported. MEME additionally estimates the share of true nulls
-   (π0 ≈ 0.98 in the published runs); we take π0 = 1, so our q-values are at most ~2 % higher.
+5. E = p × number of database motifs (or the ``database_size`` given, to compare with a run
+   against a larger database). q: Storey's q-values *per query* over the query's comparisons
+   (every database motif in both orientations, as MEME lists them), then the better orientation
+   of each motif is reported: Benjamini–Hochberg times π0, the share of true nulls, estimated as
+   MEME's ``qvalue.c`` does (:func:`storey_pi0`; π0 = 1 with 100 p-values or fewer).
 """
 
 from __future__ import annotations
@@ -144,6 +145,50 @@ def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
     return q
 
 
+#: MEME's qvalue.h (4.x, the version with string lists): bootstraps, p-values per bootstrap,
+#: lambda grid size and its largest value; π0 is estimated only from more than MIN_PI0_SAMPLES.
+PI0_BOOTSTRAPS, PI0_BOOTSTRAP_SAMPLES, PI0_LAMBDAS, PI0_MAX_LAMBDA = 100, 1000, 100, 0.5
+MIN_PI0_SAMPLES = 100
+
+
+def _pi0_at(sorted_p: np.ndarray, lambdas: np.ndarray) -> np.ndarray:
+    """W(λ) / ((1 − λ) m) per λ (W: p-values ≥ λ); infinity where no p-value reaches λ."""
+    above = len(sorted_p) - np.searchsorted(sorted_p, lambdas, side="left")
+    with np.errstate(divide="ignore"):
+        pi0 = above / ((1.0 - lambdas) * len(sorted_p))
+    return np.where(above == 0, np.inf, pi0)
+
+
+def storey_pi0(p_values: np.ndarray, seed: int = 0) -> float:
+    """Storey's (2002) estimate of the share of true nulls, as MEME's ``estimate_pi_zero``.
+
+    π0(λ) on a grid of λ (``PI0_LAMBDAS`` values up to ``PI0_MAX_LAMBDA``); the plug-in estimate is
+    the smallest; the λ whose bootstrap estimates (``PI0_BOOTSTRAPS`` resamples of
+    ``PI0_BOOTSTRAP_SAMPLES`` p-values) lie closest to it in mean squared error gives π0, clipped
+    to [0, 1]. 1 when there are ``MIN_PI0_SAMPLES`` p-values or fewer (MEME's rule). The bootstrap
+    uses numpy's generator seeded ``seed``, not MEME's, so π0 can differ from MEME's slightly.
+    """
+    p = np.sort(np.asarray(p_values, dtype=np.float64).ravel())
+    if len(p) <= MIN_PI0_SAMPLES:
+        return 1.0
+    lambdas = np.arange(1, PI0_LAMBDAS + 1) / PI0_LAMBDAS * PI0_MAX_LAMBDA
+    pi0 = _pi0_at(p, lambdas)
+    plug_in = pi0.min()
+    rng = np.random.default_rng(seed)
+    boots = np.sort(rng.choice(p, size=(PI0_BOOTSTRAPS, PI0_BOOTSTRAP_SAMPLES)), axis=1)
+    with np.errstate(invalid="ignore"):
+        mse = sum((_pi0_at(row, lambdas) - plug_in) ** 2 for row in boots)
+    return float(np.clip(pi0[int(np.argmin(mse))], 0.0, 1.0))
+
+
+def storey_qvalues(p_values: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Storey's q-values along the last axis: π0 (per row, :func:`storey_pi0`) × Benjamini–Hochberg."""
+    p = np.asarray(p_values, dtype=np.float64)
+    rows = p.reshape(-1, p.shape[-1])
+    pi0 = np.array([storey_pi0(row, seed) for row in rows]).reshape(p.shape[:-1] + (1,))
+    return np.minimum(pi0 * benjamini_hochberg(p), 1.0)
+
+
 def _pearson_one_query(query: np.ndarray, db: _Database, min_overlap: int) -> dict[str, np.ndarray]:
     w = query.shape[1]
     scores = pearson_column_scores(query, db.columns)
@@ -184,7 +229,7 @@ def _pearson_one_query(query: np.ndarray, db: _Database, min_overlap: int) -> di
         best_p[motifs], best_score[motifs] = p, score
         best_offset[motifs], best_overlap[motifs] = offset, overlap
 
-    q_both = benjamini_hochberg(best_p.ravel()).reshape(best_p.shape)
+    q_both = storey_qvalues(best_p.ravel()).reshape(best_p.shape)
     strand = (best_p[:, 1] < best_p[:, 0]).astype(np.int64)  # ties: forward
     pick = np.arange(n)
     return {
@@ -213,7 +258,7 @@ def tomtom_pearson(
     Returns
     -------
     dict of (n_queries, n_targets) arrays
-        ``p_value``; ``q_value`` (Benjamini–Hochberg over the query's comparisons in both
+        ``p_value``; ``q_value`` (Storey's, over the query's comparisons in both
         orientations); ``score`` (sum of median-shifted column correlations of the best offset);
         ``offset`` (target column − query column, on the reverse complement of the target when
         ``strand`` is ``-``); ``overlap``; ``strand``.
@@ -233,7 +278,7 @@ def tomtom_pearson(
 def tomtom_euclidean(
     queries: Sequence[np.ndarray], targets: Sequence[np.ndarray], threads: int | None = None,
 ) -> dict[str, np.ndarray]:
-    """memelite's TOMTOM (Euclidean column scores), with per-query BH q-values over the targets.
+    """memelite's TOMTOM (Euclidean column scores), with per-query Storey q-values over the targets.
 
     memelite reports one p-value per target (the better strand, corrected for two), so the
     q-values run over the query's targets rather than over both orientations.
@@ -251,7 +296,7 @@ def tomtom_euclidean(
     p, score, offset, overlap, strand = memelite.tomtom(qs, ts, n_jobs=-1 if not threads else threads)
     p = np.clip(p, 0.0, 1.0)
     return {
-        "p_value": p, "q_value": benjamini_hochberg(p), "score": score,
+        "p_value": p, "q_value": storey_qvalues(p), "score": score,
         "offset": offset.astype(np.int64), "overlap": overlap.astype(np.int64),
         "strand": np.where(strand > 0.5, "-", "+"),
     }

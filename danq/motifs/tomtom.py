@@ -4,7 +4,8 @@ The scores and statistics are :mod:`danq.motifs.scoring`'s (TOMTOM with Pearson 
 the DanQ paper ran it, or memelite's Euclidean TOMTOM); this module puts them behind one entry
 point, :func:`match_motifs`, used by ``danq motifs`` and ``danq tomtom`` alike, and by
 :func:`tomtom`, the same comparison for a notebook (``danq.tomtom``). E = p × number of database
-motifs; q-values are per query (see :mod:`danq.motifs.scoring`).
+motifs (or ``MatchSettings.database_size``, to compare with a run against a larger database);
+q-values are Storey's, per query (see :mod:`danq.motifs.scoring`).
 
 Low-information flanks are trimmed from each query before it is compared (a column is a flank
 while its information content is below ``trim_bits``), and a query whose trimmed matrix holds
@@ -60,6 +61,13 @@ class MatchSettings:
     min_width: int = DEFAULT_MIN_WIDTH
     evalue_threshold: float = DEFAULT_EVALUE
     top: int = DEFAULT_TOP
+    #: E = p × this; None: the number of database motifs searched. The DanQ paper's run searched
+    #: about 1,748 (JASPAR CORE 2016 vertebrates + Jolma 2013 + UniPROBE mouse).
+    database_size: int | None = None
+
+    def evalue_factor(self, n_database: int) -> int:
+        """What p is multiplied by to give E: ``database_size``, else the motifs searched."""
+        return n_database if self.database_size is None else self.database_size
 
     def check(self) -> MatchSettings:
         """Raise DanqError for a setting out of range; return self."""
@@ -77,6 +85,8 @@ class MatchSettings:
             raise DanqError(f"--evalue {self.evalue_threshold}: must be > 0")
         if self.top < 1:
             raise DanqError(f"--top-matches {self.top}: must be at least 1")
+        if self.database_size is not None and self.database_size < 1:
+            raise DanqError(f"--database-size {self.database_size}: must be at least 1")
         return self
 
     def as_dict(self) -> dict[str, Any]:
@@ -84,6 +94,7 @@ class MatchSettings:
             "dist": self.dist, "min_overlap": self.min_overlap, "trim_bits": self.trim_bits,
             "min_bits": self.min_bits, "min_width": self.min_width,
             "evalue_threshold": self.evalue_threshold, "top_matches": self.top,
+            "database_size": self.database_size,
         }
 
 
@@ -190,7 +201,7 @@ def match_motifs(
             row = {
                 name_column: name, "rank": rank, "target_id": database.ids[j],
                 "target_name": database.names[j], "p_value": float(p[j]),
-                "e_value": float(p[j] * len(database)), "q_value": float(result["q_value"][i, j]),
+                "e_value": float(p[j] * settings.evalue_factor(len(database))), "q_value": float(result["q_value"][i, j]),
                 "offset": int(result["offset"][i, j]) - starts[name],
                 "strand": str(result["strand"][i, j]), "overlap": int(result["overlap"][i, j]),
                 "score": float(result["score"][i, j]),

@@ -2,6 +2,12 @@
 
 On the synthetic benchmark DanQ should win on *grammar* targets (order and spacing of two motifs),
 be on par on *single* targets and recover most planted motifs.
+
+Winning against the other model is only the fallback grammar goal (no baselines folder). With
+``danq baselines``' folder the report replaces it by
+:func:`danq.report.baselines.grammar_goal`: a model has learned grammar on a target only when
+its PR AUC beats the stronger of the presence-only and marginal baselines, which know which
+motifs are present and where each one sits but not how they relate.
 """
 
 from __future__ import annotations

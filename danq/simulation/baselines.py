@@ -12,15 +12,22 @@ from ``truth.json`` (and, for the PWM scan, the test sequences):
 * ``presence`` — presence only, from the planted instances (0/1): all the target's motifs present
   (single: the motif; grammar: both A and B, whatever their order, spacing and strands;
   combination: at least ``min_count`` of the set, which *is* the combination rule, so there it
-  equals the oracle). It knows exactly which motifs a sequence holds and nothing else, so it is
-  the best any presence-only model can do. **A model has "learned grammar" on a grammar target
-  when it beats this baseline**, not when it beats another model.
+  equals the oracle). It knows exactly which motifs a sequence holds and nothing else.
+* ``marginal`` — each motif's own placement, no interaction
+  (:mod:`danq.simulation.marginal`): a logistic regression over presence features per
+  (25-bp start-position bin x strand) of each of the target's motifs, fitted on the *training*
+  split's instances and clean labels. It sees where each motif sits but cannot relate A to B, so
+  it cannot know order, spacing or strand agreement. The simulation places decoys so that it
+  gains nothing over presence-only on grammar targets (:mod:`danq.simulation.decoys`); it is
+  reported so that this can be checked. **A model has "learned grammar" on a grammar target when
+  it beats the stronger of presence-only and marginal**, not when it beats another model.
 * ``pwm_scan`` — a realistic motif scanner: for each of the target's motifs the best log-odds
   score over every window of the sequence on both strands (JASPAR frequencies plus
   :data:`~danq.simulation.pwm_scan.PSEUDO_FREQUENCY` per base, against the simulation's background base composition); the
   target's score is the k-th largest of them, k = 1 for single, 2 for grammar, ``min_count`` for
-  combination (a PWM-scan presence score). On single targets it is the ceiling a motif detector can
-  reach when chance sites in the background are labelled 0 (issue 11.4).
+  combination (a PWM-scan presence score). It is a reference, not a ceiling: on single targets a
+  model can beat it (it scores one window with fixed log-odds and knows nothing of the
+  background's chance sites beyond their score), and it ignores grammar altogether.
 
 PR AUC is average precision; for the baselines it is :func:`~danq.simulation.scoring.tie_averaged_precision` (the
 expectation over random orders of tied scores), because scikit-learn's value for a 0/1 score is
@@ -42,8 +49,8 @@ motifs otherwise (``both_other``), one motif or none. Per kind: the count, the m
 ROC AUC of the positives against that kind (0.5: the kind is scored like a positive; 1: always
 below every positive). Kinds and positives come from the clean labels.
 
-Outputs in ``OUTDIR``: per source (``oracle``, ``presence``, ``pwm_scan`` and each model label) a
-folder with ``metrics.tsv`` (noisy labels; the columns of ``danq evaluate``'s metrics.tsv),
+Outputs in ``OUTDIR``: per source (``oracle``, ``presence``, ``marginal``, ``pwm_scan`` and each
+model label) a folder with ``metrics.tsv`` (noisy labels; the columns of ``danq evaluate``'s metrics.tsv),
 ``metrics_clean.tsv`` and ``decoys.tsv``; the same in long form over all sources in
 ``all_metrics.tsv`` (``source, labels`` + the metric columns) and ``decoys.tsv``;
 ``presence_spread.tsv``; ``summary.json``.
@@ -65,12 +72,13 @@ from danq.evaluation.metrics import check_probabilities, score_targets
 from danq.formats.metrics import write_metrics
 from danq.io import atomic_path, require_file
 from danq.io.tables import write_json
+from danq.simulation.marginal import BIN_WIDTH, marginal_scores
 from danq.simulation.oracle import oracle_scores, presence_scores
 from danq.simulation.pwm_scan import PSEUDO_FREQUENCY, pwm_scan_scores
 from danq.simulation.scoring import DECOY_COLUMNS, decoy_breakdown, score_baseline, tie_order_spread
 from danq.simulation.truth import SplitTruth, clean_labels, read_truth
 
-BASELINES = ("oracle", "presence", "pwm_scan")
+BASELINES = ("oracle", "presence", "marginal", "pwm_scan")
 LABEL_SETS = ("noisy", "clean")
 MARGIN_SDS = 2.0
 _SOURCE_NAME_RE = re.compile(r"^[A-Za-z0-9_.+-]+$")
@@ -111,12 +119,24 @@ def _read_model(label: str, path: str | os.PathLike[str], truth: SplitTruth) -> 
     return pred["probabilities"][[row[n] for n in truth.names]].astype(np.float64)
 
 
+def _training_truth(path: str | os.PathLike[str]) -> SplitTruth | None:
+    """The training split the marginal baseline is fitted on; None (no marginal baseline) when
+    truth.json has no readable, non-empty one (e.g. ``danq simulate --n-train 0``)."""
+    try:
+        train = read_truth(path, "train")
+    except DanqError:
+        return None
+    return train if train.n else None
+
+
 def compute_baselines(
     truth_path: str | os.PathLike[str],
     data_path: str | os.PathLike[str],
     predictions: Mapping[str, str | os.PathLike[str]] | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, SplitTruth]:
     """Scores of every baseline and model, the noisy and clean labels, and the parsed truth.
+
+    ``marginal`` is left out when truth.json has no training split to fit it on.
 
     Raises DanqError when the dataset's labels are not the truth's rule with its recorded flips
     (the truth.json then describes another simulation).
@@ -128,8 +148,11 @@ def compute_baselines(
     if not np.array_equal(clean, oracle.astype(np.uint8)):
         raise DanqError(f"{data_path}: labels are not {truth.path}'s rule with its recorded flips "
                         "(truth.json from another simulation?)")
-    scores = {"oracle": oracle, "presence": presence_scores(truth),
-              "pwm_scan": pwm_scan_scores(tokens, truth)}
+    scores = {"oracle": oracle, "presence": presence_scores(truth)}
+    train = _training_truth(truth_path)
+    if train is not None:
+        scores["marginal"] = marginal_scores(train, truth, oracle_scores(train))
+    scores["pwm_scan"] = pwm_scan_scores(tokens, truth)
     for label, path in (predictions or {}).items():
         if label in scores or not _SOURCE_NAME_RE.match(label):
             raise DanqError(f"--predictions {label}=...: label must be a word other than "
@@ -169,8 +192,10 @@ def run_baselines(
     long_metrics, long_decoys = [], []
     summary: dict[str, Any] = {
         "truth": str(truth_path), "data": str(data_path), "n_test": truth.n,
-        "n_flips": int(len(truth.flips)), "baselines": list(BASELINES),
+        "n_flips": int(len(truth.flips)),
+        "baselines": [b for b in BASELINES if b in scores],
         "models": list(predictions or {}), "pseudo_frequency": PSEUDO_FREQUENCY,
+        "marginal_bin_width": BIN_WIDTH,
         "positive_rate": dict(zip(truth.target_names, noisy.mean(axis=0).tolist(), strict=True)),
         "clean_positive_rate": dict(zip(truth.target_names, clean.mean(axis=0).tolist(),
                                         strict=True)),
@@ -188,27 +213,28 @@ def run_baselines(
             name = "metrics.tsv" if label_set == "noisy" else "metrics_clean.tsv"
             write_metrics(metrics, folder / name)
             long_metrics.append(metrics.assign(source=source, labels=label_set))
-            summary["sources"][source][label_set] = _medians(metrics)
+            summary["sources"][source][label_set] = median_summary(metrics)
         if source == "presence":
             spread = [{"target": name, "labels": label_set,
                        "pr_auc_sd_ties": tie_order_spread(labels[:, t], score[:, t])}
                       for label_set, labels in (("noisy", noisy), ("clean", clean))
                       for t, name in enumerate(truth.target_names)
                       if truth.categories[t] == "grammar"]
-            _write_tsv(pd.DataFrame(spread), out / "presence_spread.tsv")
+            write_tsv(pd.DataFrame(spread), out / "presence_spread.tsv")
         decoys = decoy_breakdown(score, clean, truth)
-        _write_tsv(decoys, folder / "decoys.tsv")
+        write_tsv(decoys, folder / "decoys.tsv")
         long_decoys.append(decoys.assign(source=source))
     all_metrics = pd.concat(long_metrics, ignore_index=True)
     all_metrics = all_metrics[["source", "labels", *all_metrics.columns[:-2]]]
-    _write_tsv(all_metrics, out / "all_metrics.tsv")
+    write_tsv(all_metrics, out / "all_metrics.tsv")
     decoys = pd.concat(long_decoys, ignore_index=True)
-    _write_tsv(decoys[["source", *DECOY_COLUMNS]], out / "decoys.tsv")
+    write_tsv(decoys[["source", *DECOY_COLUMNS]], out / "decoys.tsv")
     write_json(summary, out / "summary.json")
     return summary
 
 
-def _medians(metrics: pd.DataFrame) -> dict[str, Any]:
+def median_summary(metrics: pd.DataFrame) -> dict[str, Any]:
+    """Per-target ROC/PR AUC and each category's count and medians (summary.json's entries)."""
     per_target = {r.target: {"roc_auc": r.roc_auc, "pr_auc": r.pr_auc}
                   for r in metrics.itertuples()}
     categories = {str(c): {"n_targets": int(len(g)),
@@ -218,7 +244,8 @@ def _medians(metrics: pd.DataFrame) -> dict[str, Any]:
     return {"targets": per_target, "categories": categories}
 
 
-def _write_tsv(frame: pd.DataFrame, path: Path) -> None:
+def write_tsv(frame: pd.DataFrame, path: Path) -> None:
+    """A table as TSV, atomically (floats to 6 digits, NaN written as NaN)."""
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, sep="\t", index=False, na_rep="NaN", float_format="%.6f")
 

@@ -3,6 +3,12 @@
 A realistic motif scanner next to the planted-instance baselines: it reads the test sequences,
 scores every window against the motif's JASPAR frequencies (plus :data:`PSEUDO_FREQUENCY`) over the
 simulation's background composition, and gives each target the k-th best of its motifs' scores.
+
+It is a reference, **not a ceiling**: one window's fixed log-odds is not the best possible use of a
+sequence (a model can weigh several weak sites, learn the background's chance sites, or, on
+grammar targets, read order and spacing, which the scan ignores), so a model may beat it. The
+ceiling of the synthetic benchmark is the oracle (the true rule on the planted instances).
+``danq baselines --pwm`` reuses the scan on real datasets (:mod:`danq.simulation.pwm_baseline`).
 """
 
 from __future__ import annotations

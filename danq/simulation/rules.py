@@ -59,10 +59,12 @@ class Target:
 
 
 #: Per sequence and grammar target, what the sequence is for that target (truth.json
-#: ``grammar_kinds``): a positive, one of the three planted decoys, or a negative without a decoy
-#: that holds both motifs anyway (``both_other``, e.g. chance instances on opposite strands),
-#: only one of them (``one_motif``) or neither (``none``).
-GRAMMAR_KINDS = ("positive", "swapped", "close", "far", "both_other", "one_motif", "none")
+#: ``grammar_kinds``): a positive, one of the four kinds of planted decoy (same strand but B
+#: upstream of A, too close or too far; or A and B on opposite strands), or a negative without a
+#: decoy that holds both motifs anyway (``both_other``, chance instances), only one of them
+#: (``one_motif``) or neither (``none``).
+GRAMMAR_KINDS = ("positive", "swapped", "close", "far", "opposite_strands", "both_other",
+                 "one_motif", "none")
 _GRAMMAR_KIND = {name: i for i, name in enumerate(GRAMMAR_KINDS)}
 
 
@@ -262,6 +264,25 @@ def grammar_hits(
                 hits[s] = True
                 break
     return hits
+
+
+def pair_kind(target: Target, a: tuple[int, int], b: tuple[int, int], a_len: int,
+              b_len: int) -> str:
+    """What one A instance and one B instance, each ``(start, strand)``, are for a grammar target.
+
+    ``positive`` when they satisfy the rule (:func:`grammar_hits`' gap); otherwise
+    ``opposite_strands``, ``swapped`` (same strand, B upstream of A in that orientation),
+    ``close`` (gap below ``min_gap``) or ``far`` (above ``max_gap``).
+    """
+    (pa, da), (pb, db) = a, b
+    if da != db:
+        return "opposite_strands"
+    gap = pb - (pa + a_len) if da > 0 else pa - (pb + b_len)
+    if gap < 0:
+        return "swapped"
+    if gap < target.min_gap:
+        return "close"
+    return "far" if gap > target.max_gap else "positive"
 
 
 def grammar_kinds(

@@ -15,6 +15,7 @@ import numpy as np
 
 from danq.encoders import reverse_complement_tokens
 from danq.simulation.config import SPLITS, SimulationParams
+from danq.simulation.decoys import DecoyLaw
 from danq.simulation.jaspar import Motif
 from danq.simulation.rules import (
     GRAMMAR_KINDS,
@@ -22,6 +23,7 @@ from danq.simulation.rules import (
     compute_labels,
     grammar_kinds,
     motif_presence,
+    pair_kind,
 )
 
 # Approximate human-genome dinucleotide frequencies (rows: first base, columns: second base, ACGT).
@@ -117,31 +119,59 @@ class _Layout:
                 return True
         return False
 
-    def place_pair(self, first: int, second: int, gap_lo: int, gap_hi: int, role: int) -> bool:
-        """Put ``first`` then ``second`` on one random strand, a gap in [gap_lo, gap_hi] apart.
+    def _draw_pair(self, first: int, second: int, gap_lo: int, gap_hi: int
+                   ) -> tuple[int, int, int]:
+        """One draw of a pair's placement: (start of ``first``, start of ``second``, strand).
 
-        "Then" is read in the pair's own orientation: on the forward strand ``second`` lies to
-        the right of ``first``; on the reverse strand both are reverse complements and
-        ``second`` lies to the left, so the reverse complement of the sequence shows the same
-        pair on the forward strand. Returns False when no free spot was found.
+        A random strand, a gap uniform in [gap_lo, gap_hi] and a leftmost start uniform over the
+        positions where the pair fits. "Then" is read in the pair's own orientation: on the
+        forward strand ``second`` lies to the right of ``first``; on the reverse strand both are
+        reverse complements and ``second`` lies to the left, so the reverse complement of the
+        sequence shows the same pair on the forward strand.
         """
+        w1, w2 = self.motif_lengths[first], self.motif_lengths[second]
+        strand = 1 if self.rand.random() < 0.5 else -1
+        gap = self.rand.randint(gap_lo, gap_hi)
+        left = self.rand.randint(0, self.length - w1 - gap - w2)
+        if strand > 0:
+            return left, left + w1 + gap, strand
+        return left + w2 + gap, left, strand
+
+    def place_pair(self, first: int, second: int, gap_lo: int, gap_hi: int, role: int) -> bool:
+        """Put ``first`` then ``second`` on one strand, a gap in [gap_lo, gap_hi] apart
+        (:meth:`_draw_pair`). Returns False when no free spot was found."""
         w1, w2 = self.motif_lengths[first], self.motif_lengths[second]
         gap_hi = min(gap_hi, self.length - w1 - w2)
         if gap_lo > gap_hi:
             return False
-        strand = 1 if self.rand.random() < 0.5 else -1
         for _ in range(_PLACE_TRIES):
-            gap = self.rand.randint(gap_lo, gap_hi)
-            left = self.rand.randint(0, self.length - w1 - gap - w2)
-            if strand > 0:
-                start1, start2 = left, left + w1 + gap
-            else:
-                start2, start1 = left, left + w2 + gap
+            start1, start2, strand = self._draw_pair(first, second, gap_lo, gap_hi)
             if self._free(start1, start1 + w1) and self._free(start2, start2 + w2):
                 self._add(first, start1, role, strand)
                 self._add(second, start2, role, strand)
                 return True
         return False
+
+    def place_decoy(self, target: Target, law: DecoyLaw) -> str | None:
+        """Put A and B where a positive would put each of them, their relation breaking the rule.
+
+        The placement is drawn from ``law`` (:class:`~danq.simulation.decoys.DecoyLaw`: A's and
+        B's marginal position and strand are those of a positive; A and B never overlap and
+        never satisfy the rule); a draw landing on occupied bases is drawn again. Returns the
+        decoy's kind (:func:`~danq.simulation.rules.pair_kind`), or None if nothing fitted.
+        """
+        a, b = target.motifs
+        wa, wb = self.motif_lengths[a], self.motif_lengths[b]
+        for _ in range(_PLACE_TRIES):
+            (start_a, strand_a), (start_b, strand_b) = law.draw(self.rand)
+            if not (self._free(start_a, start_a + wa) and self._free(start_b, start_b + wb)):
+                continue
+            kind = pair_kind(target, (start_a, strand_a), (start_b, strand_b), wa, wb)
+            role = _ROLE[f"grammar_decoy_{kind}"]
+            self._add(a, start_a, role, strand_a)
+            self._add(b, start_b, role, strand_b)
+            return kind
+        return None
 
 
 #: Why each instance was placed (truth.json ``roles``; an instance's ``role`` indexes it).
@@ -154,42 +184,40 @@ ROLES = (
     "grammar_decoy_far",
     "combination",
     "combination_decoy",
+    "grammar_decoy_opposite_strands",
 )
 _ROLE = {name: i for i, name in enumerate(ROLES)}
 _NO_DECOY = -1
 
 
-def _grammar_decoy(layout: _Layout, target: Target) -> int:
-    """Plant A and B so that the grammar rule stays false: swapped, too close or too far.
+def _grammar_decoy(layout: _Layout, target: Target, law: DecoyLaw | None) -> int:
+    """Plant A and B so that the grammar rule stays false, each placed as in a positive
+    (:meth:`_Layout.place_decoy`).
 
-    Returns the decoy's kind (index into :data:`GRAMMAR_KINDS`), or -1 if it could not be placed.
-    All three keep A and B on one strand; "swapped" puts B upstream of A in that orientation.
+    Returns the decoy's kind (index into :data:`GRAMMAR_KINDS`: swapped, close, far or
+    opposite_strands), or -1 if it could not be placed (``law`` None: no decoy fits).
     """
+    kind = None if law is None else layout.place_decoy(target, law)
+    return _NO_DECOY if kind is None else GRAMMAR_KINDS.index(kind)
+
+
+def decoy_law(target: Target, length: int, motif_lengths: Sequence[int]) -> DecoyLaw | None:
+    """The decoy placement law of a grammar target, or None when no positive fits at all."""
     a, b = target.motifs
-    wa, wb = layout.motif_lengths[a], layout.motif_lengths[b]
-    kinds = ["swapped"]
-    if target.min_gap > 0:
-        kinds.append("close")
-    if target.max_gap + 1 <= layout.length - wa - wb:
-        kinds.append("far")
-    kind = layout.rand.choice(kinds)
-    role = _ROLE[f"grammar_decoy_{kind}"]
-    if kind == "swapped":
-        placed = layout.place_pair(b, a, target.min_gap, target.max_gap, role)
-    elif kind == "close":
-        placed = layout.place_pair(a, b, 0, target.min_gap - 1, role)
-    else:
-        placed = layout.place_pair(a, b, target.max_gap + 1, layout.length - wa - wb, role)
-    return GRAMMAR_KINDS.index(kind) if placed else _NO_DECOY
+    wa, wb = motif_lengths[a], motif_lengths[b]
+    gap_hi = min(target.max_gap, length - wa - wb)
+    if target.min_gap > gap_hi:
+        return None
+    return DecoyLaw.build(length, wa, wb, target.min_gap, gap_hi)
 
 
-def _plant(layout: _Layout, target: Target, decoy: bool) -> int:
+def _plant(layout: _Layout, target: Target, decoy: bool, law: DecoyLaw | None = None) -> int:
     """Plant one target's instances; returns the grammar decoy kind placed, else -1."""
     if target.category == "single":
         layout.place_one(target.motifs[0], _ROLE["single"])
     elif target.category == "grammar":
         if decoy:
-            return _grammar_decoy(layout, target)
+            return _grammar_decoy(layout, target, law)
         layout.place_pair(*target.motifs, target.min_gap, target.max_gap, _ROLE["grammar"])
     else:
         count = target.min_count - 1 if decoy else target.min_count
@@ -202,6 +230,20 @@ def _plant(layout: _Layout, target: Target, decoy: bool) -> int:
 # ----------------------------------------------------------------------------------------------
 # One split
 # ----------------------------------------------------------------------------------------------
+
+
+def _random_motif(motif: int, paired: set[int], n_motifs: int, rand: random.Random) -> int:
+    """A random instance's motif: ``motif``, unless it belongs to a grammar pair planted (plant
+    or decoy) in this sequence, then another motif drawn uniformly from the rest.
+
+    So every grammar plant and decoy holds exactly one A and one B: an extra chance instance
+    would otherwise turn some decoys into positives, and a model could then rank sequences by
+    how many instances of A and B they hold (more instances, more positives) without grammar.
+    """
+    if motif not in paired:
+        return motif
+    others = [m for m in range(n_motifs) if m not in paired]
+    return rand.choice(others) if others else motif
 
 
 @dataclass
@@ -244,17 +286,22 @@ def simulate_split(
     decoys = np.full((n, len(targets)), _NO_DECOY, dtype=np.int64)
     # Grammar pairs are the hardest to fit, so they are placed first.
     order = sorted(range(len(targets)), key=lambda t: targets[t].category != "grammar")
+    laws = {t: decoy_law(targets[t], params.length, motif_lengths) for t in order
+            if targets[t].category == "grammar" and targets[t].decoy_rate > 0 and n > 0}
     offset = 0
     for i in range(n):
         layout = _Layout(params.length, motif_lengths, rand)
+        paired: set[int] = set()  # motifs of the grammar pairs planted here (plant or decoy)
         for t in order:
             u = plant_draws[i, t]
             if u < decoy_rates[t]:
                 before = len(layout.instances)
-                decoys[i, t] = _plant(layout, targets[t], decoy=u >= plant_rates[t])
+                decoys[i, t] = _plant(layout, targets[t], u >= plant_rates[t], laws.get(t))
                 dropped += len(layout.instances) == before
+                if targets[t].category == "grammar" and len(layout.instances) > before:
+                    paired.update(targets[t].motifs)
         for motif in random_motifs[offset : offset + n_random[i]].tolist():
-            layout.place_one(motif, _ROLE["random"])
+            layout.place_one(_random_motif(motif, paired, len(motifs), rand), _ROLE["random"])
         offset += int(n_random[i])
         for motif, start, strand, role in layout.instances:
             columns["seq"].append(i)

@@ -28,19 +28,23 @@ How a sequence is made
 
    * ``single`` (one motif present anywhere): plant = one instance of the motif; no decoy.
    * ``grammar`` (motif A then motif B, on one strand, within a spacing window): plant = A then B
-     with a gap in ``[min_gap, max_gap]``; decoy = both motifs but B then A ("swapped"), or A then
-     B with a gap below ``min_gap`` ("close") or above ``max_gap`` ("far"). Plants and decoys put
-     both motifs on the same random strand. Decoys make presence of A and B insufficient to
-     predict the label.
+     on one random strand with a gap in ``[min_gap, max_gap]``; decoy = both motifs, each placed
+     (start and strand) with exactly the law a plant gives it, jointly drawn so that the rule is
+     false (:mod:`~danq.simulation.decoys`): B then A ("swapped"), a gap below ``min_gap``
+     ("close") or above ``max_gap`` ("far"), or opposite strands ("opposite_strands"). Decoys make
+     presence of A and B insufficient to predict the label, and each motif's own position and
+     strand too (the ``marginal`` baseline of ``danq baselines`` checks it).
    * ``combination`` (accessibility-like: at least ``min_count`` distinct motifs of a set present):
      plant = ``min_count`` distinct motifs of the set; decoy = ``min_count - 1`` of them.
 
    On top of the plants, ``random_instances_mean`` (Poisson mean) instances of motifs drawn
-   uniformly from the whole motif set are added, so motifs also occur outside any rule.
+   uniformly from the whole motif set are added, so motifs also occur outside any rule; a
+   sequence holding a grammar plant or decoy gets no random instance of that pair's motifs
+   (another motif instead), so every plant and decoy holds exactly one A and one B.
 3. **Instances.** Every instance is *sampled* from the motif's JASPAR position frequency matrix
    (each column independently, no pseudocounts), put on the forward or reverse strand with equal
    probability (strand ``-`` means the reverse complement of the sample is written; a grammar
-   plant or decoy draws one strand for both its motifs), and placed so that no two instances
+   plant draws one strand for both its motifs), and placed so that no two instances
    overlap. A plant that cannot be placed after a few tries is dropped.
 4. **Labels** are computed from the placed instances by each target's rule (never assigned first),
    then each label is flipped with probability ``label_noise`` (default 1 %, in every split, the
@@ -61,8 +65,8 @@ the planted instances as parallel columns (``seq`` = record index, ``motif`` = m
 ``start``, ``strand``, ``role`` = index into ``truth["roles"]``), the label flips as
 ``[record index, target index]`` pairs, the positive rates (noisy and clean) and, per grammar
 target, each record's kind (``grammar_kinds``: index into ``truth["grammar_kind_names"]``:
-positive, swapped, close, far, both_other, one_motif, none), which ``danq baselines`` uses to
-break each model's scores down by kind of negative.
+positive, swapped, close, far, opposite_strands, both_other, one_motif, none), which
+``danq baselines`` uses to break each model's scores down by kind of negative.
 Each split has its own random stream derived from the seed, so the same seed gives byte-identical
 files and changing one split's size leaves the other splits unchanged.
 """

@@ -44,8 +44,9 @@ STRAND_SYMMETRY = (
     "combination count instances on either strand. grammar reads order and spacing in the "
     "motifs' own orientation: 'A then B' means A and B on the same strand with B downstream of A "
     "in that orientation (strand +: B to the right, gap = B.start - A.end; strand -: B to the "
-    "left, gap = A.start - B.end). A pair on opposite strands never satisfies the rule. Plants "
-    "and decoys put both motifs on one random strand."
+    "left, gap = A.start - B.end). A pair on opposite strands never satisfies the rule. A plant "
+    "puts both motifs on one random strand; a decoy places A and B each as a plant would "
+    "(same position and strand law per motif) in a relation that breaks the rule."
 )
 #: What truth.json says about label noise.
 LABEL_NOISE_NOTE = (

@@ -8,6 +8,7 @@ Module map:
 * :mod:`~danq.training.optimizers` — the optimiser registry (Keras RMSprop, Torch7 SGD, Adam),
   learning-rate annealing, max-norm and DeepSEA's output-layer L1 penalty;
 * :mod:`~danq.training.inputs` — dataset checks and model arguments;
+* :mod:`~danq.training.init` — ``--init``: the published initialisation or PyTorch's default;
 * :mod:`~danq.training.batches` — :class:`ChunkedBatches`, the shuffled batch stream read chunk by
   chunk from a danq dataset and shared across ranks;
 * :mod:`~danq.training.state` — run counters, early stopping, RNG capture/restore, run files;

@@ -30,8 +30,15 @@ OPTIMISATION_FIELDS = (
 #: Settings that shape the trajectory: a resumed run keeps the values it was started with.
 FIXED_ON_RESUME = (
     "optimizer", "lr", "rho", "eps", "momentum", "dampening", "weight_decay", "lr_decay",
-    "max_norm", "l1_logits", "batch_size", "seed", "validate_every",
+    "max_norm", "l1_logits", "batch_size", "seed", "validate_every", "monitor", "init",
 )
+#: Validation metrics early stopping and ``best.pt`` can follow (``--monitor``).
+MONITORS = ("loss", "roc_auc", "pr_auc")
+#: Initialisations of a fresh model (``--init``): the architecture's published one, or PyTorch's
+#: per-layer defaults (:func:`danq.training.init.apply_init`).
+INITS = ("published", "torch")
+#: Hyperparameters that are text, not numbers.
+TEXT_FIELDS = ("optimizer", "monitor", "init")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,7 +66,13 @@ class Hyperparameters:
     batch_size, epochs
         Samples per step (per process) and the maximum number of epochs.
     patience
-        Stop after this many consecutive epochs without a lower validation loss; 0 = never.
+        Stop after this many consecutive epochs without a better monitored metric; 0 = never.
+    monitor
+        Validation metric that decides early stopping and ``best.pt`` (:data:`MONITORS`): the
+        loss (lower is better, the published recipes) or the mean ROC / PR AUC (higher is better).
+    init
+        ``"published"`` (the architecture's own initialisation) or ``"torch"`` (PyTorch's default
+        per layer); see :data:`INITS`.
     seed
         Seeds torch, numpy and python at the start, and the data order.
     validate_every
@@ -81,6 +94,8 @@ class Hyperparameters:
     batch_size: int
     epochs: int
     patience: int
+    monitor: str = "loss"
+    init: str = "published"
     seed: int = DEFAULT_SEED
     validate_every: int | None = None
     valid_samples: int | None = None
@@ -151,6 +166,8 @@ class TrainConfig:
     max_norm: float | None = None
     l1_logits: float | None = None
     patience: int | None = None
+    monitor: str | None = None
+    init: str | None = None
     seed: int | None = None
     model_args: dict[str, Any] = field(default_factory=dict)
     validate_every: int | None = None
@@ -180,7 +197,7 @@ def typed_hyperparameters(values: Mapping[str, Any]) -> Hyperparameters:
     cast: dict[str, Any] = {}
     for f in dataclasses.fields(Hyperparameters):
         value = values[f.name]
-        if value is None or f.name == "optimizer":
+        if value is None or f.name in TEXT_FIELDS:
             cast[f.name] = value
         elif f.type in ("float",):
             cast[f.name] = float(value)

@@ -5,7 +5,8 @@ The run is a sequence of *epochs*. By default an epoch is one pass over the trai
 where the previous epoch stopped (so a 4.4 M-sample DeepSEA set can be validated every 110,000
 samples as in the original code, and every sample is still seen once per data pass). After each
 epoch the model is validated (loss, mean ROC AUC, mean PR AUC), early stopping counts epochs
-without a better validation loss, ``best.pt`` is written when the loss improves, and ``last.pt``
+without a better validation loss (or the metric ``monitor`` names: mean ROC or PR AUC),
+``best.pt`` is written when it improves, and ``last.pt``
 (weights plus everything needed to resume) and ``metrics.csv`` are rewritten atomically.
 ``settings.json`` holds the fully resolved settings and where each came from.
 
@@ -46,6 +47,7 @@ from danq.training.resume import read_resumable, restore_run
 from danq.training.state import (
     RunState,
     capture_rng,
+    monitored_score,
     params_finite,
     patience_exhausted,
     save_state,
@@ -113,6 +115,7 @@ class _Trainer:
         from danq.models import build_model
         from danq.models.checkpoint import restore_model
         from danq.training.batches import ChunkedBatches
+        from danq.training.init import apply_init
         from danq.training.optimizers import OutputL1Penalty, build_optimizer
 
         cfg, hp = self.config, self.hp
@@ -122,7 +125,9 @@ class _Trainer:
             self.model.to(self.device)
         else:
             args = model_args_for_data(cfg.model, cfg.model_args, self.info, cfg.train, hp.seed)
-            self.model = build_model(cfg.model, **args).to(self.device)
+            self.model = build_model(cfg.model, **args)
+            apply_init(self.model, hp.init)
+            self.model.to(self.device)
         if self.dist.rank:  # distinct dropout masks per process; rank 0 matches a 1-process run
             torch.manual_seed(hp.seed + self.dist.rank)
         self.net = self.model
@@ -331,7 +336,7 @@ class _Trainer:
             "seconds": time.perf_counter() - started,
             "samples_per_s": train_stats["samples_per_s"],
         })
-        improved = run.record_validation(valid["loss"])
+        improved = run.record_validation(valid["loss"], monitored_score(valid, hp.monitor))
         stop = patience_exhausted(run.bad_epochs, hp.patience) and run.epoch < hp.epochs
         return improved, STOP if stop else CONTINUE
 
@@ -402,7 +407,7 @@ class _Trainer:
         finally:
             stream.close()
         if run.stopped_early:
-            self._log(f"early stop: no better validation loss for {hp.patience} epochs")
+            self._log(f"early stop: no better validation {hp.monitor} for {hp.patience} epochs")
         self._log(
             f"best epoch {run.best_epoch}: valid_loss {run.best_valid_loss:.4f} -> {self.best_path}"
         )

@@ -143,11 +143,13 @@ def output_layer(model: nn.Module) -> nn.Linear:
 
 
 class OutputL1Penalty:
-    """DeepSEA's ``nn.L1Penalty`` on the logits, with its gradient confined to the output layer.
+    """DeepSEA's ``nn.L1Penalty`` on the logits, whose gradient reaches every layer.
 
-    A forward hook keeps the output layer's input; :meth:`penalty` recomputes the logits from a
-    detached copy of it, so ``weight * sum|logits|`` moves the output layer's weight and bias
-    and nothing below them (as in the reference training).
+    Torch7's ``nn.L1Penalty`` passes its input through and adds ``weight * sign(input)`` to
+    ``gradInput``, so the penalty's gradient flows back through the output layer into every
+    layer below it (an activity regulariser, not a weight penalty). A forward hook keeps the
+    output layer's input; :meth:`penalty` recomputes the logits from it (not detached), so
+    ``weight * sum|logits|`` has exactly that gradient.
     """
 
     def __init__(self, model: nn.Module, weight: float) -> None:
@@ -160,12 +162,12 @@ class OutputL1Penalty:
         self._input = inputs[0]
 
     def penalty(self) -> torch.Tensor:
-        """``weight * sum|W h + b|`` for the last forward pass, ``h`` detached."""
+        """``weight * sum|W h + b|`` for the last forward pass (its gradient reaches ``h`` too)."""
         import torch.nn.functional as F
 
         if self._input is None:
             raise RuntimeError("OutputL1Penalty.penalty() before any forward pass")
-        logits = F.linear(self._input.detach(), self.layer.weight, self.layer.bias)
+        logits = F.linear(self._input, self.layer.weight, self.layer.bias)
         self._input = None
         return self.weight * logits.float().abs().sum()
 

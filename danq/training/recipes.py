@@ -16,7 +16,7 @@ Importing this module does not import torch.
   ``lr / (1 + t * 8e-7)``, momentum 0.9 with Torch7's default dampening (= momentum), weight
   decay 1e-6 added to the gradient, batch 16, max-norm 0.9 per output unit of every conv/linear
   weight applied before each step, and an L1 penalty 1e-8 on the last layer's logits whose
-  gradient reaches only that layer. **Ours, not the reference's**: at most 20 epochs with
+  gradient, as Torch7's ``nn.L1Penalty`` adds it to ``gradInput``, reaches every layer. **Ours, not the reference's**: at most 20 epochs with
   patience 5 — the reference code validated every 110,000 samples on 4,000 validation samples
   and stopped only after 300 validations without improvement; set ``validate_every`` 6875 (at
   batch 16) and ``valid_samples`` 4000 to validate as it did (config/deepsea.yaml does).
@@ -33,6 +33,8 @@ from danq.errors import DanqError
 from danq.models.registry import ARCHITECTURES
 from danq.training.hyperparameters import (
     _FIELD_DEFAULTS,
+    INITS,
+    MONITORS,
     OPTIMISATION_FIELDS,
     Hyperparameters,
     TrainConfig,
@@ -130,6 +132,10 @@ def _check(hp: Hyperparameters, given: Mapping[str, Any]) -> None:
             raise DanqError(f"{flag(name)} must be at least 1, got {getattr(hp, name)}")
     if hp.patience < 0:
         raise DanqError(f"--patience must be 0 or more, got {hp.patience}")
+    if hp.monitor not in MONITORS:
+        raise DanqError(f"--monitor {hp.monitor}: expected one of {', '.join(MONITORS)}")
+    if hp.init not in INITS:
+        raise DanqError(f"--init {hp.init}: expected one of {', '.join(INITS)}")
     if not hp.lr > 0:
         raise DanqError(f"--lr must be positive, got {hp.lr}")
     if hp.validate_every is not None and hp.validate_every < 1:

@@ -37,23 +37,38 @@ class RunState:
     step: int = 0  # optimiser steps taken
     data_epoch: int = 0  # position of the next batch: pass over the data ...
     data_batch: int = 0  # ... and batch index within it
-    best_valid_loss: float = math.inf
+    best_valid_loss: float = math.inf  # the validation loss of the best epoch
     best_epoch: int = 0
     bad_epochs: int = 0  # epochs since the last improvement (the patience counter)
     stopped_early: bool = False
     history: list[dict[str, Any]] = field(default_factory=list)
+    best_score: float = math.inf  # the best epoch's monitored metric, lower is better
 
-    def record_validation(self, loss: float) -> bool:
-        """Count one validated epoch's loss; True when it is the best so far."""
-        if loss < self.best_valid_loss:
-            self.best_valid_loss, self.best_epoch, self.bad_epochs = loss, self.epoch, 0
+    def record_validation(self, loss: float, score: float | None = None) -> bool:
+        """Count one validated epoch; True when its ``score`` (lower is better; the loss when
+        None, see :func:`monitored_score`) is the best so far."""
+        score = loss if score is None else score
+        if score < self.best_score:
+            self.best_score, self.best_valid_loss = score, loss
+            self.best_epoch, self.bad_epochs = self.epoch, 0
             return True
         self.bad_epochs += 1
         return False
 
 
+def monitored_score(valid: dict[str, float], monitor: str) -> float:
+    """The validation metric ``monitor`` as a lower-is-better score: the loss, or minus an AUC.
+
+    A NaN metric (no target with both classes) scores infinity, so it never counts as better.
+    """
+    value = valid[monitor]
+    if not math.isfinite(value):
+        return math.inf
+    return value if monitor == "loss" else -value
+
+
 def patience_exhausted(bad_epochs: int, patience: int) -> bool:
-    """True once ``patience`` consecutive epochs brought no better validation loss (0 = never).
+    """True once ``patience`` consecutive epochs brought no better monitored metric (0 = never).
 
     Keras 0.x's ``EarlyStopping(patience=p)`` corresponds to ``patience = p + 1`` here
     (:func:`danq.training.recipes.keras_patience`).
@@ -122,7 +137,9 @@ def restore_state(state: dict[str, Any], optimizer: Any, scaler: Any) -> RunStat
     optimizer.load_state_dict(state["optimizer"])
     if scaler is not None and state.get("scaler"):
         scaler.load_state_dict(state["scaler"])
-    return RunState(**state["run"])
+    run = dict(state["run"])
+    run.setdefault("best_score", run["best_valid_loss"])  # saved before --monitor: the loss
+    return RunState(**run)
 
 
 def write_metrics_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:

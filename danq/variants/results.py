@@ -9,7 +9,8 @@ Output directory (``danq variant-effect``; written atomically, streamed in batch
     skipped.tsv          chrom, pos, id, ref, alt, reason: every input variant not scored
     variant_effects.h5   /variants/{index,chrom,pos,id,ref,alt,strand,ref_match,padded}
                          /scores/<score> (N, T) float32, /pvalues (N, T), /min_p, /min_p_bonferroni,
-                         /background_abs_logit_diff (Nb, T), /target_names, /target_categories,
+                         /background_abs_<statistic> (Nb, T: the background's sorted |logit_diff|
+                         or |deepsea_effect|), /target_names, /target_categories,
                          /target_indices (into the model's outputs); attrs: format, settings
 
 The HDF5 file is written through the disk-full guard (:class:`danq.io.hdf5.AppendableH5`).
@@ -172,11 +173,12 @@ class EffectWriter:
         handle.write("".join(f"{p}\t{chr(9).join(row)}\n"
                              for p, row in zip(prefixes, text, strict=True)))
 
-    def add_background(self, background_sorted: np.ndarray) -> None:
+    def add_background(self, background_sorted: np.ndarray, statistic: str = "logit_diff") -> None:
+        """Store the background's sorted ``|statistic|`` as ``/background_abs_<statistic>``."""
         assert self._h5 is not None
         f = self._h5.file
         with h5_writes(f):
-            f.create_dataset("background_abs_logit_diff", data=background_sorted,
+            f.create_dataset(f"background_abs_{statistic}", data=background_sorted,
                              compression="gzip", compression_opts=1)
 
     def close(self) -> None:

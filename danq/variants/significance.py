@@ -1,10 +1,12 @@
-"""Significance against a background: empirical p-values of ``|logit_diff|``.
+"""Significance against a background: empirical p-values of a variant score.
 
 Significance (``background=N``): N random SNVs drawn from non-N genome positions (seeded) are scored
-the same way; each variant gets, per target, the empirical p-value of its ``|logit_diff|`` against
-the background's, ``(1 + #{background >= observed}) / (N + 1)``, plus the smallest p across targets
-and that minimum Bonferroni-adjusted for the number of targets. A VCF/TSV of variants (e.g. common
-ones) can be the background instead.
+the same way; each variant gets, per target, the empirical p-value of its background statistic
+(:data:`BACKGROUND_SCORES`: ``|logit_diff|`` by default, or DeepSEA's ``deepsea_effect`` =
+``|diff| * |logit_diff|``) against the background's, ``(1 + #{background >= observed}) / (N + 1)``,
+plus the smallest p across targets and that minimum Bonferroni-adjusted for the number of targets.
+A VCF/TSV of variants (e.g. 1000 Genomes ones, as DeepSEA's server used) can be the background
+instead.
 """
 
 from __future__ import annotations
@@ -18,7 +20,19 @@ from danq.encoders import N_TOKEN
 from danq.errors import DanqError
 from danq.variants.batches import ScoredBatch, score_stream
 from danq.variants.reading import Variant
-from danq.variants.scoring import compute_scores
+from danq.variants.scoring import batch_scores
+from danq.variants.windows import DEFAULT_WINDOW
+
+BACKGROUND_SCORES = ("logit_diff", "deepsea_effect")
+"""Statistics the background p-values can rank (their absolute value)."""
+DEFAULT_BACKGROUND_SCORE = "logit_diff"
+
+
+def check_background_score(name: str) -> str:
+    """``name`` if it is one of :data:`BACKGROUND_SCORES`, else a DanqError."""
+    if name not in BACKGROUND_SCORES:
+        raise DanqError(f"--background-score {name}: expected one of {', '.join(BACKGROUND_SCORES)}")
+    return name
 
 
 def random_snvs(genome: Any, n: int, *, seed: int = 0, min_chrom_length: int = 1) -> list[Variant]:
@@ -48,15 +62,18 @@ def random_snvs(genome: Any, n: int, *, seed: int = 0, min_chrom_length: int = 1
     return out
 
 
-def background_abs_logit_diff(predictor: Any, genome: Any, variants: Iterable[Variant], *,
-                              target_index: np.ndarray, batch_size: int,
-                              where: str = "background") -> np.ndarray:
-    """``|logit_diff|`` ``(N, T)`` of background variants, each column sorted ascending."""
+def background_scores(predictor: Any, genome: Any, variants: Iterable[Variant], *,
+                      target_index: np.ndarray, batch_size: int, where: str = "background",
+                      statistic: str = DEFAULT_BACKGROUND_SCORE, window: str = DEFAULT_WINDOW,
+                      ) -> np.ndarray:
+    """``|statistic|`` ``(N, T)`` of background variants, each column sorted ascending."""
+    check_background_score(statistic)
     parts = []
     for item in score_stream(predictor, genome, variants, target_index=target_index,
-                             ref_mismatch="skip", batch_size=batch_size, where=where):
+                             ref_mismatch="skip", batch_size=batch_size, where=where,
+                             window=window):
         if isinstance(item, ScoredBatch):
-            parts.append(np.abs(compute_scores(item.p_ref, item.p_alt, ["logit_diff"])["logit_diff"]))
+            parts.append(np.abs(batch_scores(item, [statistic])[statistic]))
     if not parts:
         raise DanqError(f"{where}: no background variant could be scored")
     return np.sort(np.concatenate(parts), axis=0)
@@ -66,7 +83,7 @@ def empirical_pvalues(observed: np.ndarray, background_sorted: np.ndarray) -> np
     """``(1 + #{background >= |observed|}) / (N + 1)`` per variant and target.
 
     ``background_sorted`` is ``(N, T)`` with each column sorted ascending (see
-    :func:`background_abs_logit_diff`). The +1 keeps p-values above zero, as an empirical
+    :func:`background_scores`); ``observed`` is the same statistic of the variants. The +1 keeps p-values above zero, as an empirical
     permutation p-value should be.
     """
     obs = np.abs(np.asarray(observed, dtype=np.float32))

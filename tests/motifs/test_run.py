@@ -72,9 +72,11 @@ def test_cli_positives_of_a_target_in_an_hdf5_dataset(tmp_path, checkpoint, plan
     result = CliRunner().invoke(cli, [
         "motifs", "-m", str(checkpoint), "-d", str(data), "-o", str(out), "--release", RELEASE,
         "--positives-of", "ctcf", "--min-sites", "1000", "--no-logos", "--threads", "1",
+        "--database-size", "1748",
     ])
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())
+    assert summary["database_size"] == 1748
     assert summary["n_sequences"] == int(has_site.sum())
     assert summary["n_tested"] == 0 and summary["n_matched_evalue"] == 0
     filters = pd.read_csv(out / "filters.tsv", sep="\t")
@@ -124,9 +126,10 @@ def test_cli_tomtom_writes_the_motifs_columns(tmp_path, jaspar):
     write_meme(meme, [("ctcf", ctcf, 50), ("flat", np.full((4, 10), 0.25), 50)])
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["tomtom", str(meme), "-o", str(out), "--release", RELEASE,
-                                      "--top-matches", "3"])
+                                      "--top-matches", "3", "--database-size", "1748"])
     assert result.exit_code == 0, result.output
     matches = pd.read_csv(out / "tomtom.tsv", sep="\t")
+    np.testing.assert_allclose(matches["e_value"], matches["p_value"] * 1748, rtol=1e-5)
     assert list(matches.columns) == ["query", "rank", "target_id", "target_name", "p_value",
                                      "e_value", "q_value", "offset", "strand", "overlap", "score"]
     assert list(matches["query"]) == ["ctcf"] * 3  # the flat motif is not compared
@@ -136,6 +139,7 @@ def test_cli_tomtom_writes_the_motifs_columns(tmp_path, jaspar):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["n_matched"] == 1 and summary["n_uninformative"] == 1
     assert summary["n_database_motifs"] == 519 and summary["dist"] == "pearson"
+    assert summary["database_size"] == 1748
     assert summary["decoys"]["all"]["n"] == 4
 
 

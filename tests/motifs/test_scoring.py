@@ -15,6 +15,8 @@ from danq.motifs.scoring import (
     benjamini_hochberg,
     compare,
     pearson_column_scores,
+    storey_pi0,
+    storey_qvalues,
     tomtom_pearson,
 )
 from danq.motifs.tomtom import Database, MatchSettings, match_motifs
@@ -79,9 +81,24 @@ def test_q_values_are_per_query():
     np.testing.assert_array_equal(alone["q_value"][0], together["q_value"][0])
     np.testing.assert_array_equal(alone["p_value"][0], together["p_value"][0])
     assert alone["p_value"][0].argmin() == 3
-    # BH over the query's own 2 × 60 orientation p-values: never below p, at most p × 120
+    # Storey over the query's own 2 × 60 orientation p-values: at least π0 p, at most p × 120
     q, p = alone["q_value"][0], alone["p_value"][0]
-    assert (q >= p - 1e-15).all() and (q <= np.minimum(p * 120, 1) + 1e-12).all()
+    assert (q <= np.minimum(p * 120, 1) + 1e-12).all() and (q >= 0.2 * p).all()
+
+
+def test_storey_pi0_estimates_the_share_of_true_nulls_as_meme_does():
+    rng = np.random.default_rng(7)
+    null = rng.random(4000)
+    assert storey_pi0(null) > 0.93  # all null: π0 near 1
+    mixed = np.r_[rng.random(2000), rng.random(2000) * 1e-4]  # half true effects
+    assert storey_pi0(mixed) == pytest.approx(0.5, abs=0.05)
+    assert storey_pi0(mixed[:100]) == 1.0  # MEME: no estimate from 100 p-values or fewer
+    assert storey_pi0(mixed, seed=1) == pytest.approx(storey_pi0(mixed, seed=2), abs=0.03)
+    # the q-values are π0 × Benjamini–Hochberg, per row
+    rows = np.stack([mixed, null])
+    q = storey_qvalues(rows)
+    np.testing.assert_allclose(q[0], np.minimum(storey_pi0(mixed) * benjamini_hochberg(mixed), 1))
+    np.testing.assert_allclose(q[1], np.minimum(storey_pi0(null) * benjamini_hochberg(null), 1))
 
 
 def test_benjamini_hochberg_matches_scipy():

@@ -62,3 +62,16 @@ def test_euclidean_option_uses_memelite_with_per_query_q_values(jaspar):
     assert best["p_value"] <= best["q_value"] <= best["p_value"] * len(jaspar) + 1e-300
     with pytest.raises(DanqError, match="--dist"):
         match_motifs({"ctcf": jaspar.ppms[index]}, jaspar, MatchSettings(dist="cosine"))
+
+
+def test_database_size_sets_e_as_p_times_n(jaspar):
+    index = jaspar.names.index("CTCF")
+    query = {"ctcf": jaspar.ppms[index][:, 2:12]}
+    default = match_motifs(query, jaspar).matches
+    paper = match_motifs(query, jaspar, MatchSettings(database_size=1748)).matches
+    np.testing.assert_allclose(default["e_value"], default["p_value"] * len(jaspar))
+    np.testing.assert_allclose(paper["e_value"], paper["p_value"] * 1748)
+    np.testing.assert_array_equal(paper["p_value"], default["p_value"])
+    with pytest.raises(DanqError, match="--database-size 0"):
+        MatchSettings(database_size=0).check()
+    assert MatchSettings(database_size=1748).as_dict()["database_size"] == 1748

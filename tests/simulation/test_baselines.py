@@ -86,6 +86,7 @@ def test_model_predictions_are_scored_in_truth_order(tmp_path: Path) -> None:
     decoys = pd.read_csv(tmp_path / "out" / "M" / "decoys.tsv", sep="\t").set_index("kind")
     assert decoys.loc["swapped", "mean_score"] == pytest.approx(0.2)
     long = pd.read_csv(tmp_path / "out" / "all_metrics.tsv", sep="\t")
+    # No training split in the hand case: no marginal baseline to fit.
     assert set(long["source"]) == {"oracle", "presence", "pwm_scan", "M"}
     assert set(long["labels"]) == {"noisy", "clean"}
 
@@ -109,7 +110,7 @@ def test_cli_on_a_small_simulation(tmp_path: Path) -> None:
     from danq.cli import cli
     from danq.simulation.simulate import simulate
 
-    simulate(tmp_path / "sim", seed=3, n_train=0, n_valid=0, n_test=400, length=500)
+    simulate(tmp_path / "sim", seed=3, n_train=1500, n_valid=0, n_test=400, length=500)
     runner = CliRunner()
     encoded = runner.invoke(cli, ["encode", str(tmp_path / "sim/test.fa"), "--labels",
                                   str(tmp_path / "sim/test.labels.tsv"), "-o",
@@ -121,8 +122,14 @@ def test_cli_on_a_small_simulation(tmp_path: Path) -> None:
     long = pd.read_csv(tmp_path / "out" / "all_metrics.tsv", sep="\t")
     noisy = long[long["labels"] == "noisy"].set_index(["source", "target"])
     grammar = [t for t in long["target"].unique() if t.startswith("grammar_")]
-    for target in grammar:  # the oracle knows the grammar; presence cannot
+    for target in grammar:  # the oracle knows the grammar; presence and marginal cannot
         assert noisy.loc[("oracle", target), "pr_auc"] > noisy.loc[("presence", target), "pr_auc"] + 0.2
+        assert noisy.loc[("oracle", target), "pr_auc"] > noisy.loc[("marginal", target), "pr_auc"] + 0.2
+    single = [t for t in long["target"].unique() if t.startswith("single_")]
+    for target in single:  # where a motif sits is enough for presence: marginal learns it
+        assert noisy.loc[("marginal", target), "roc_auc"] > 0.9
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["baselines"] == ["oracle", "presence", "marginal", "pwm_scan"]
     code = "from danq.cli import main; import sys; main(sys.argv[1:])"
     bad = subprocess.run([sys.executable, "-c", code, "baselines", "--truth",
                           str(tmp_path / "missing.json"), "--data", str(tmp_path / "test.h5"),

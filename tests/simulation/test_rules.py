@@ -49,9 +49,10 @@ def test_grammar_targets_cannot_be_predicted_from_presence_alone(
         positives = int(clean[both, t].sum())
         negatives = len(both) - positives
         assert positives >= 10 and negatives >= 10, target["name"]
-        # All three kinds of decoy (wrong order, too close, too far) are used.
+        # All four kinds of decoy (wrong order, too close, too far, opposite strands) occur.
         used = {roles[r] for r in inst["role"] if roles[r].startswith("grammar_decoy")}
-        assert used == {"grammar_decoy_swapped", "grammar_decoy_close", "grammar_decoy_far"}
+        assert used == {"grammar_decoy_swapped", "grammar_decoy_close", "grammar_decoy_far",
+                        "grammar_decoy_opposite_strands"}
 
 
 def reverse_instances(instances: dict[str, np.ndarray], lengths: list[int], length: int) -> dict:

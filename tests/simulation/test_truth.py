@@ -25,7 +25,8 @@ def test_grammar_kinds_are_recorded_per_sequence(small_run: tuple[Path, dict]) -
     out, _ = small_run
     truth = truth_json(out)
     names = truth["grammar_kind_names"]
-    assert names == ["positive", "swapped", "close", "far", "both_other", "one_motif", "none"]
+    assert names == ["positive", "swapped", "close", "far", "opposite_strands", "both_other",
+                     "one_motif", "none"]
     seen: set[str] = set()
     for split in SPLITS:
         info = truth["splits"][split]
@@ -49,12 +50,13 @@ def test_grammar_kinds_are_recorded_per_sequence(small_run: tuple[Path, dict]) -
                 seen.add(kind)
                 if clean[s, t]:
                     assert kind == "positive"
-                elif kind in ("swapped", "close", "far"):
+                elif kind in ("swapped", "close", "far", "opposite_strands"):
                     assert decoy_of.get(s) == kind
                 else:
                     n_present = (s in has_a) + (s in has_b)
                     assert kind == {2: "both_other", 1: "one_motif", 0: "none"}[n_present]
-    assert {"positive", "swapped", "close", "far", "one_motif", "none"} <= seen
+    assert {"positive", "swapped", "close", "far", "opposite_strands", "one_motif",
+            "none"} <= seen
 
 
 def test_a_split_reads_back_as_written(small_run: tuple[Path, dict]) -> None:

@@ -309,7 +309,7 @@ def test_apply_max_norm_renormalises_each_output_unit():
     assert torch.allclose(layer.weight[1], torch.tensor([0.1, 0.2, 0.2]))  # under the limit
 
 
-def test_l1_penalty_reaches_only_the_output_layer_and_auc_helpers():
+def test_l1_penalty_reaches_every_layer_as_torch7s_and_auc_helpers():
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
     x, targets = torch.randn(5, 3), torch.tensor([[1.0, 0.0]] * 5)
@@ -319,12 +319,15 @@ def test_l1_penalty_reaches_only_the_output_layer_and_auc_helpers():
     assert penalty.item() == pytest.approx(0.5 * logits.abs().sum().item(), rel=1e-6)
     loss, bce = training_loss(logits, targets, penalty)
     assert loss.item() == pytest.approx(bce.item() + penalty.item(), rel=1e-6)
-    penalty_grads = torch.autograd.grad(penalty, list(model.parameters()), allow_unused=True)
-    assert penalty_grads[0] is None and penalty_grads[1] is None  # first layer: untouched
+    penalty_grads = torch.autograd.grad(penalty, list(model.parameters()))
     hidden = torch.relu(model[0](x)).detach()
     sign = torch.sign(logits.detach())
     torch.testing.assert_close(penalty_grads[2], 0.5 * sign.T @ hidden)  # d/dW = l1 sign(z) h
     torch.testing.assert_close(penalty_grads[3], 0.5 * sign.sum(0))
+    # Torch7's nn.L1Penalty adds l1 sign(z) to gradInput: the layer below gets it by the chain rule
+    grad_hidden = (0.5 * sign @ model[2].weight.detach()) * (model[0](x) > 0).float()
+    torch.testing.assert_close(penalty_grads[0], grad_hidden.T @ x)
+    torch.testing.assert_close(penalty_grads[1], grad_hidden.sum(0))
 
     labels = np.array([[1, 0, 1], [0, 0, 1], [1, 0, 1], [0, 0, 1]])
     scores = np.array([[0.9, 0.1, 0.5], [0.2, 0.3, 0.5], [0.8, 0.2, 0.5], [0.1, 0.4, 0.5]])

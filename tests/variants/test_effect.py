@@ -131,3 +131,18 @@ def test_bgzip_genome_gives_the_plain_genomes_scores(model, genome_path, chr1, t
     packed = variant_effect(model, compressed, variants, scores="ref,alt")
     pd.testing.assert_frame_equal(plain.variants, packed.variants)
     np.testing.assert_array_equal(plain.scores["alt"], packed.scores["alt"])
+
+
+def test_variant_effects_default_to_fp32_and_centred_windows():
+    import inspect
+
+    from danq.cli.variant_effect import command
+    from danq.variants.effect import run_variant_effect
+
+    defaults = {o.name: o.default for o in command.params}
+    assert defaults["precision"] == "fp32" and defaults["window"] == "centered"
+    assert defaults["background_score"] == "logit_diff"
+    for function in (variant_effect, run_variant_effect):
+        parameters = inspect.signature(function).parameters
+        assert parameters["precision"].default == "fp32"
+        assert parameters["window"].default == "centered"

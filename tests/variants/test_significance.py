@@ -55,3 +55,28 @@ def test_gzipped_vcf_and_background_vcf(model_path, genome_path, chr1, tmp_path)
     assert ((k >= 0) & (k <= 5)).all()
     with h5py.File(out / "variant_effects.h5") as f:
         assert f["background_abs_logit_diff"].shape == (5, 3)
+
+
+def test_deepsea_effect_as_the_background_statistic(model_path, genome_path, chr1, tmp_path):
+    from danq.variants.effect import variant_effect
+
+    rows = [("chr1", 1000 + 10 * i, f"b{i}", chr1[999 + 10 * i], other(chr1[999 + 10 * i]))
+            for i in range(6)]
+    background = write_vcf(tmp_path / "background.vcf", rows)
+    variants = write_vcf(tmp_path / "v.vcf", rows[:2])
+    out = tmp_path / "out"
+    code, err = run(["variant-effect", str(variants), "--genome", str(genome_path), "--model",
+                     str(model_path), "-o", str(out), "--background-vcf", str(background),
+                     "--background-score", "deepsea_effect", "--scores", "diff"])
+    assert code == 0, err
+    scored = variant_effect(model_path, genome_path, [(c, p, r, a, i) for c, p, i, r, a in rows],
+                            scores="deepsea_effect,logit_diff")
+    effect = scored.scores["deepsea_effect"]
+    expected = empirical_pvalues(effect[:2], np.sort(np.abs(effect), axis=0))
+    pvalues = pd.read_csv(out / "pvalue.tsv", sep="\t")[TARGETS].to_numpy()
+    np.testing.assert_allclose(pvalues, expected, atol=1e-3)
+    with h5py.File(out / "variant_effects.h5") as f:
+        stored = f["background_abs_deepsea_effect"][:]
+        assert f.attrs["background_score"] == "deepsea_effect"
+    np.testing.assert_allclose(stored, np.sort(np.abs(effect), axis=0), rtol=1e-4, atol=1e-9)
+    assert not np.allclose(stored, np.sort(np.abs(scored.scores["logit_diff"]), axis=0))

@@ -11,6 +11,15 @@ file of ``cell|factor|treatment`` lines, from the factor (``DNase``; histone mar
 ``H3*``, ``H4*``; else ``TF``); otherwise '' (with a warning). See :mod:`danq.formats.targets`.
 
 Samples are named ``<split>:<window>:+`` and ``<split>:<window>:-`` (window = index in the first half).
+
+Order: the bundle lists windows in genome order with all reverse complements in the second half, and the
+training loader mixes only a few contiguous HDF5 chunks per batch (:mod:`danq.training.batches`), so a
+batch would hold neighbouring windows of one chromosome and one strand. The training split is therefore
+permuted once, seeded (``shuffle_seed``, default 1337), while importing: every row keeps its name, strand
+and labels, and ``pair_index`` points at its partner's new row. The permutation is an external shuffle
+(:class:`RowShuffler`: rows go to bucket files on disk by their new position, then each bucket is put in
+order), so memory stays bounded; it needs temporary disk about the size of the uncompressed rows. The
+validation and test splits keep the bundle's order.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +54,51 @@ from danq.runtime import resolve_progress
 
 BLOCK_BYTES = 64 << 20  # raw one-hot bytes read per block (the conversion needs a few times this)
 PAIRS_CHECKED_EXACTLY = 8
+#: Seed of the one-off permutation of the training rows (DanQ's published seed).
+DEFAULT_SHUFFLE_SEED = 1337
+#: Splits permuted at import by default.
+SHUFFLED_SPLITS = ("train",)
+
+
+class RowShuffler:
+    """Put rows at seeded random positions with bounded memory: an external (bucket) shuffle.
+
+    Source row ``i`` goes to output row ``position[i]``; :meth:`add` appends rows to the bucket
+    file of their output range, :meth:`buckets` yields each bucket's rows in output order.
+    """
+
+    def __init__(self, n: int, seed: int, bucket_rows: int, workdir: Path) -> None:
+        order = np.random.default_rng(seed).permutation(n)  # output row j holds source row order[j]
+        self.position = np.empty(n, dtype=np.int64)
+        self.position[order] = np.arange(n)
+        self.bucket_rows = max(1, bucket_rows)
+        self.paths = [workdir / f"bucket{b:06d}.bin" for b in range(-(-n // self.bucket_rows))]
+        self.dtype: np.dtype | None = None
+
+    def add(self, tokens: np.ndarray, labels: np.ndarray, idx: np.ndarray) -> None:
+        """Append source rows ``idx`` (with their tokens and labels) to their buckets."""
+        if self.dtype is None:
+            self.dtype = np.dtype([
+                ("idx", np.int64), ("tokens", tokens.dtype, tokens.shape[1:]),
+                ("labels", labels.dtype, labels.shape[1:]),
+            ])
+        records = np.empty(len(idx), dtype=self.dtype)
+        records["idx"], records["tokens"], records["labels"] = idx, tokens, labels
+        bucket = self.position[idx] // self.bucket_rows
+        order = np.argsort(bucket, kind="stable")
+        records, bucket = records[order], bucket[order]
+        starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
+        for lo, hi in zip(starts, np.r_[starts[1:], len(bucket)], strict=True):
+            with open(self.paths[bucket[lo]], "ab") as handle:
+                records[lo:hi].tofile(handle)
+
+    def buckets(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """``(source idx, tokens, labels)`` per bucket, rows in output order; each file removed after."""
+        for path in self.paths:
+            records = np.fromfile(path, dtype=self.dtype)
+            path.unlink()
+            records = records[np.argsort(self.position[records["idx"]])]
+            yield records["idx"], records["tokens"], records["labels"]
 
 
 def deepsea_targets(
@@ -110,6 +164,19 @@ def sample_names(split: str, idx: np.ndarray, half: int) -> list[str]:
     return [f"{split}:{i}:+" if i < half else f"{split}:{i - half}:-" for i in idx.tolist()]
 
 
+def append_rows(
+    writer: DatasetWriter, split: str, half: int, tokens: np.ndarray, labels: np.ndarray,
+    idx: np.ndarray, position: np.ndarray | None = None,
+) -> None:
+    """Append source rows ``idx``: names and strands from their source index, ``pair_index`` the
+    partner's output row (``position`` maps source to output rows when the rows were permuted)."""
+    strand = np.where(idx < half, 1, -1).astype(np.int8)
+    pair = np.where(idx < half, idx + half, idx - half)
+    if position is not None:
+        pair = position[pair]
+    writer.append(tokens, labels, sample_names(split, idx, half), strand, pair)
+
+
 def import_split(
     source: SplitSource,
     split: str,
@@ -120,8 +187,13 @@ def import_split(
     chunk_samples: int | None = None,
     show: bool = False,
     warn: Callable[[str], None] = warnings.warn,
+    shuffle_seed: int | None = None,
 ) -> dict[str, Any]:
-    """Stream one opened bundle file into a danq dataset at ``output``; return a summary dict."""
+    """Stream one opened bundle file into a danq dataset at ``output``; return a summary dict.
+
+    ``shuffle_seed``: permute the rows once with this seed (:class:`RowShuffler`); None keeps the
+    bundle's order.
+    """
     start = time.perf_counter()
     n, half = source.n, source.n // 2
     rows = default_chunk_rows(source.length)
@@ -129,6 +201,7 @@ def import_split(
     with tempfile.TemporaryDirectory(prefix=f".{split}.", dir=output.parent) as work:
         source.prepare(Path(work), show)
         check_pairs_sample(source)
+        shuffler = None if shuffle_seed is None else RowShuffler(n, shuffle_seed, block, Path(work))
         forward_hash = np.zeros(half, dtype=np.uint64)
         mismatches, first_bad = 0, -1
         with DatasetWriter(
@@ -151,10 +224,14 @@ def import_split(
                     if bad.size and first_bad < 0:
                         first_bad = int(idx[k + bad[0]])
                     mismatches += int(bad.size)
-                strand = np.where(idx < half, 1, -1).astype(np.int8)
-                pair = np.where(idx < half, idx + half, idx - half)
-                writer.append(tokens, labels, sample_names(split, idx, half), strand, pair)
+                if shuffler is None:
+                    append_rows(writer, split, half, tokens, labels, idx)
+                else:
+                    shuffler.add(tokens, labels, idx)
                 bar.update(hi - lo)
+            if shuffler is not None:
+                for idx, tokens, labels in shuffler.buckets():
+                    append_rows(writer, split, half, tokens, labels, idx, shuffler.position)
     if mismatches:
         warn(
             f"{source.path}: {mismatches} of {half} second-half samples are not the reverse complement "
@@ -165,7 +242,7 @@ def import_split(
     return {
         "split": split, "input": str(source.path), "output": str(output), "format": source.kind,
         "n_samples": n, "sequence_length": source.length, "n_targets": source.n_targets,
-        "pair_mismatches": mismatches, "seconds": seconds,
+        "pair_mismatches": mismatches, "seconds": seconds, "shuffle_seed": shuffle_seed,
     }
 
 
@@ -178,6 +255,7 @@ def import_deepsea(
     splits: Sequence[str] = SPLITS,
     progress: bool | None = None,
     warn: Callable[[str], None] | None = None,
+    shuffle_seed: int | None = DEFAULT_SHUFFLE_SEED,
 ) -> list[dict[str, Any]]:
     """Convert ``DEEPSEA_DIR/{train,valid,test}.mat`` into ``OUTDIR/{train,valid,test}.h5``.
 
@@ -200,6 +278,9 @@ def import_deepsea(
         Progress bars on stderr (default: when stderr is a terminal).
     warn
         Called with warning messages (default :func:`warnings.warn`).
+    shuffle_seed
+        Seed of the one-off permutation of the training rows (see the module docstring); None keeps
+        the bundle's genome order.
     """
     warn = warn or (lambda message: warnings.warn(message, stacklevel=3))
     folder = Path(deepsea_dir)
@@ -235,6 +316,7 @@ def import_deepsea(
                 import_split(
                     source, split, tmp / f"{split}.h5", target_names, categories,
                     chunk_samples=chunk_samples, show=show, warn=warn,
+                    shuffle_seed=shuffle_seed if split in SHUFFLED_SPLITS else None,
                 )
                 for split, source in zip(splits, sources, strict=True)
             ]

@@ -40,6 +40,7 @@ from danq.models.published.keras import (
     detect_keras_format,
     read_keras02_weights,
 )
+from danq.models.published.layout_check import DEFAULT_CHECK_SAMPLES, check_layouts, pick_layout
 from danq.models.published.layouts import (
     FORMAT_ARCH,
     FORMATS,
@@ -174,7 +175,9 @@ def import_weights(
     fmt: str = "auto",
     names: PathLike | None = None,
     log: Callable[[str], None] | None = None,
-    second_lstm: str = "forward",
+    second_lstm: str | None = None,
+    check_data: PathLike | None = None,
+    check_samples: int | None = DEFAULT_CHECK_SAMPLES,
 ) -> dict[str, Any]:
     """Convert a published weight file into a danq checkpoint written atomically at ``output``.
 
@@ -192,8 +195,16 @@ def import_weights(
     log
         Where to send progress lines (e.g. ``click.echo`` to stderr); silent when None.
     second_lstm
-        DanQ / DanQ-JASPAR only: ``"forward"`` (seya's Bidirectional as its code computes it) or
-        ``"backward"`` (a true BiLSTM); see :mod:`danq.models.published.keras`.
+        DanQ / DanQ-JASPAR only: ``"forward"`` (seya's Bidirectional as its code computes it),
+        ``"backward"`` (a true BiLSTM) or ``"backward-unaligned"`` (reversed input, output not
+        re-aligned); see :mod:`danq.models.published.keras`. None: ``"forward"``, or the layout
+        ``check_data`` picks.
+    check_data
+        DanQ / DanQ-JASPAR only: a danq dataset (``valid.h5`` of ``danq import-deepsea``) on which
+        every layout is scored (:mod:`danq.models.published.layout_check`); the best one is
+        imported unless ``second_lstm`` names one, and the scores go to the provenance.
+    check_samples
+        Score the layouts on the first this-many sequences of ``check_data`` (None: all).
 
     Returns
     -------
@@ -205,7 +216,7 @@ def import_weights(
     path = require_file(source, "weight file")
     if fmt != "auto" and fmt not in FORMATS:
         raise DanqError(f"--format {fmt}: expected auto or one of {', '.join(FORMATS)}")
-    if second_lstm not in SECOND_LSTM_CHOICES:
+    if second_lstm is not None and second_lstm not in SECOND_LSTM_CHOICES:
         raise DanqError(f"--second-lstm {second_lstm}: expected one of {', '.join(SECOND_LSTM_CHOICES)}")
     out = Path(output)
     if out.exists() and out.resolve() == path.resolve():
@@ -215,6 +226,25 @@ def import_weights(
         fmt = detect_format(weights, path)
     else:
         require_container(weights, fmt, path)
+    check: dict[str, Any] = {}
+    if check_data is not None:
+        if not fmt.endswith("-keras"):
+            raise DanqError(f"{path}: --check-layouts applies to the DanQ Keras files, not {fmt}")
+        require_finite(weights, path)
+        scores = check_layouts(
+            lambda layout: convert(weights, fmt, path, layout), check_data,
+            max_samples=check_samples, log=log,
+        )
+        best, agree = pick_layout(scores)
+        check = {"layout_check": {
+            "data": str(check_data), "best": best, "criteria_agree": agree,
+            "scores": [score.as_dict() for score in scores],
+        }}
+        if log is not None:
+            log(f"layout check: {best} fits best"
+                + ("" if agree else " by validation loss; the reverse-complement gap disagrees"))
+        second_lstm = second_lstm or best
+    second_lstm = second_lstm or SECOND_LSTM_CHOICES[0]
     model = convert(weights, fmt, path, second_lstm)
     require_finite(weights, path)  # after the layout checks: a wrong file is named as such first
     n_targets = int(model.n_targets)
@@ -230,6 +260,7 @@ def import_weights(
             "published_alphabet": PUBLISHED_ALPHABET,
             "alphabet_conversion": "first convolution's input channels permuted AGCT -> ACGT",
             **({"second_lstm": second_lstm} if fmt.endswith("-keras") else {}),
+            **check,
             "target_names_source": (
                 str(names) if names is not None
                 else f"danq/resources/{DEEPSEA_NAMES_RESOURCE} (DeepSEA, CC-BY 3.0)"

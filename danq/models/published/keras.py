@@ -20,7 +20,11 @@
     ``[first, second]`` per step. Axis 0 is the batch axis, so the second LSTM reads each sequence from
     its start, like the first (seya issue #32 reports this). ``second_lstm="forward"`` (the default)
     reproduces that; ``second_lstm="backward"`` builds a true bidirectional LSTM instead, in case DanQ's
-    copy reversed the steps. Which one the published weights need is settled by evaluating both on
+    copy reversed the steps on the way in and out; ``second_lstm="backward-unaligned"`` reverses the
+    steps on the way in only (the output stays in reading order), what a fix that moved the input
+    reversal to the time axis but dropped the output reversal would compute. Which one the published
+    weights need is settled without published figures by :mod:`danq.models.published.layout_check`
+    (reverse-complement consistency and validation loss per layout), or by evaluating each on
     DeepSEA's test set: the published DanQ's mean ROC AUC is 0.9384 (DanQ-JASPAR 0.9417).
 """
 
@@ -138,7 +142,8 @@ def convert_danq_keras(
     """A DanQ / DanQ-JASPAR Keras 0.2 file -> :class:`danq.models.DanQ` / ``DanQJaspar``.
 
     ``second_lstm`` is how the Bidirectional layer's second LSTM reads the sequence: ``"forward"``
-    as seya's code computes it, ``"backward"`` for a true BiLSTM (see the module docstring).
+    as seya's code computes it, ``"backward"`` for a true BiLSTM, ``"backward-unaligned"`` for
+    reversed input with unaligned output (see the module docstring).
     """
     layout = KERAS_LAYER_PARAMS[fmt]
     if weights.n_layers != len(layout):

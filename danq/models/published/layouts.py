@@ -40,8 +40,9 @@ PUBLISHED_ALPHABET = "AGCT"
 # Published input length and pooling per format.
 SEQUENCE_LENGTH = {"deepsea-kipoi": 1000, "beluga": 2000, "danq-keras": 1000, "danq-jaspar-keras": 1000}
 POOL_SIZE = {"deepsea-kipoi": 4, "beluga": 4, "danq-keras": 13, "danq-jaspar-keras": 15}
-#: How the Keras files' second LSTM reads the sequence (see :mod:`danq.models.published.keras`).
-SECOND_LSTM_CHOICES = ("forward", "backward")
+#: How the Keras files' second LSTM reads the sequence (see :mod:`danq.models.published.keras`):
+#: the order is the import's default first, then the other two layouts.
+SECOND_LSTM_CHOICES = ("forward", "backward", "backward-unaligned")
 
 
 @dataclass

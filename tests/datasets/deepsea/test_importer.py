@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from danq.cli import cli
 from danq.datasets.deepsea.importer import import_deepsea
-from danq.encoders import one_hot, to_tokens
+from danq.encoders import one_hot, reverse_complement_tokens, to_tokens
 from danq.errors import DanqError
 from danq.formats.dataset import open_dataset
 from danq.training.batches import ChunkedBatches
@@ -32,7 +32,7 @@ def bundle(tmp_path_factory) -> tuple[Path, dict]:
 def imported(bundle, tmp_path_factory) -> tuple[Path, list[dict]]:
     folder, _ = bundle
     out = tmp_path_factory.mktemp("out")
-    return out, import_deepsea(folder, out, progress=False)
+    return out, import_deepsea(folder, out, progress=False, shuffle_seed=None)  # bundle order
 
 
 
@@ -70,13 +70,45 @@ def test_targets_default_names_and_deepsea_categories(imported):
 def test_block_size_does_not_change_the_result(bundle, imported, tmp_path):
     folder, _ = bundle
     out, _ = imported
-    import_deepsea(folder, tmp_path, chunk_samples=7, progress=False)  # 7 straddles every boundary
+    # 7 straddles every boundary
+    import_deepsea(folder, tmp_path, chunk_samples=7, progress=False, shuffle_seed=None)
     for split in WINDOWS:
         with open_dataset(out / f"{split}.h5") as a, open_dataset(tmp_path / f"{split}.h5") as b:
             np.testing.assert_array_equal(a.tokens(), b.tokens())
             np.testing.assert_array_equal(a.labels(), b.labels())
             assert a.names(0, len(a)) == b.names(0, len(b))
 
+
+
+def test_train_rows_are_permuted_once_seeded_with_pairs_kept(bundle, imported, tmp_path):
+    folder, _ = bundle
+    ordered, _ = imported
+    summaries = import_deepsea(folder, tmp_path / "a", progress=False)  # the default: seed 1337
+    assert [s["shuffle_seed"] for s in summaries] == [1337, None, None]
+    import_deepsea(folder, tmp_path / "b", chunk_samples=7, progress=False, splits=["train"])
+    import_deepsea(folder, tmp_path / "c", progress=False, splits=["train"], shuffle_seed=2)
+    with open_dataset(ordered / "train.h5") as base, open_dataset(tmp_path / "a" / "train.h5") as a:
+        n = len(base)
+        names = base.names(0, n)
+        source_row = np.array([names.index(name) for name in a.names(0, n)])
+        assert sorted(source_row) == list(range(n))
+        assert not np.array_equal(source_row, np.arange(n))  # permuted ...
+        assert np.any(a.strand[: n // 2] == -1)  # ... and the strands mixed
+        np.testing.assert_array_equal(a.tokens(), base.tokens()[source_row])
+        np.testing.assert_array_equal(a.labels(), base.labels()[source_row])
+        np.testing.assert_array_equal(a.strand, base.strand[source_row])
+        pair = a.pair_index
+        np.testing.assert_array_equal(pair[pair], np.arange(n))  # pairs still linked
+        np.testing.assert_array_equal(source_row[pair], base.pair_index[source_row])
+        tokens = a.tokens()
+        np.testing.assert_array_equal(tokens[pair], reverse_complement_tokens(tokens))
+        with open_dataset(tmp_path / "b" / "train.h5") as b:  # block size changes nothing
+            assert b.names(0, n) == a.names(0, n)
+            np.testing.assert_array_equal(b.tokens(), tokens)
+        with open_dataset(tmp_path / "c" / "train.h5") as c:  # another seed, another order
+            assert c.names(0, n) != a.names(0, n)
+    with open_dataset(ordered / "valid.h5") as base, open_dataset(tmp_path / "a" / "valid.h5") as v:
+        assert v.names(0, len(v)) == base.names(0, len(base))  # valid keeps the bundle's order
 
 
 def test_training_loader_reads_imported_train(imported):

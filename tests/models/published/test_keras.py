@@ -67,18 +67,21 @@ def theano_conv1d(x, w, b, flip=True):
 
 
 def keras_danq_reference(
-    x, params, pool, *, flip=True, gate=hard_sigmoid, reverse_axis=0, backward_second=True
+    x, params, pool, *, flip=True, gate=hard_sigmoid, reverse_axis=0, backward_second=True,
+    realign=True,
 ):
     """The DanQ forward pass on (B, L, 4) A,G,C,T input; ``params`` as written to the HDF5 file.
 
     seya's Bidirectional reverses axis 0 of the second LSTM's (batch, steps, features) input and
-    output (``X[::-1]``, ``reverse_axis=0``); ``reverse_axis=1`` reverses the steps instead.
+    output (``X[::-1]``, ``reverse_axis=0``); ``reverse_axis=1`` reverses the steps instead;
+    ``realign=False`` leaves the second LSTM's output unreversed.
     """
     h = np.maximum(theano_conv1d(x, params["conv_W"], params["conv_b"], flip), 0.0)
     steps = h.shape[1] // pool
     h = h[:, : steps * pool].reshape(h.shape[0], steps, pool, -1).max(axis=2)
     forward = keras_lstm(h, params["forward"], gate)
-    backward = np.flip(keras_lstm(np.flip(h, reverse_axis), params["backward"], gate), reverse_axis)
+    backward = keras_lstm(np.flip(h, reverse_axis), params["backward"], gate)
+    backward = np.flip(backward, reverse_axis) if realign else backward
     pair = [forward, backward] if backward_second else [backward, forward]
     h = np.concatenate(pair, axis=2).reshape(h.shape[0], -1)  # Flatten: step-major
     h = np.maximum(h @ params["dense1_W"] + params["dense1_b"], 0.0)
@@ -173,6 +176,19 @@ def test_keras_danq_true_bilstm_option(keras_import, tmp_path):
     assert result.exit_code == 0, result.output
     expected = keras_danq_reference(agct_one_hot(tokens), params, pool, reverse_axis=1)
     assert np.abs(danq_probs(tmp_path / "bi.pt", tokens) - expected).max() <= TOLERANCE
+
+
+def test_keras_danq_reversed_input_unaligned_output_option(keras_import, tmp_path):
+    """--second-lstm backward-unaligned: steps reversed on the way in, the output left as read."""
+    fmt, params, pool, out, tokens, _ = keras_import
+    source = next(out.parent.glob("*.hdf5"))
+    result = run_cli(source, "-o", tmp_path / "u.pt", "--second-lstm", "backward-unaligned")
+    assert result.exit_code == 0, result.output
+    expected = keras_danq_reference(agct_one_hot(tokens), params, pool, reverse_axis=1, realign=False)
+    got = danq_probs(tmp_path / "u.pt", tokens)
+    assert np.abs(got - expected).max() <= TOLERANCE
+    aligned = keras_danq_reference(agct_one_hot(tokens), params, pool, reverse_axis=1)
+    assert np.abs(got - aligned).max() > 1e-3  # a layout of its own
 
 
 @pytest.mark.parametrize(
