@@ -91,6 +91,12 @@ class NullModel(torch.nn.Module):
         self.sequence_length = sequence_length
         self.n_targets = n_targets
         self.register_buffer("bias", torch.zeros(n_targets))
+        # danq serves only models that carry their record: this one says "DanQ-shaped input"
+        from danq.models.info import ModelInfo
+
+        self.info = ModelInfo(arch="danq", model_args={}, sequence_length=sequence_length,
+                              target_names=tuple(f"target_{i}" for i in range(n_targets)),
+                              target_categories=())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.bias.expand(x.shape[0], -1)

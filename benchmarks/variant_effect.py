@@ -13,7 +13,16 @@ HDF5), which reports its wall time and peak RSS (``ru_maxrss``).
 torch <= 2.3.1, so it lives in its own venv: ``pip install --no-deps selene-sdk==0.6.0`` plus its
 runtime dependencies; it is a benchmark peer, never a danq dependency).
 
-Run: ``python benchmarks/variant_effect.py --sizes 1000,10000,100000 --model published``.
+``--compare`` (issue 23) runs, for each size, danq with its incremental path (the default),
+danq ``--no-incremental`` (every window through the full model) and, with ``--selene-venv``, Selene,
+each a whole child process, plus a **bare loop** in this process: the same REF/ALT windows
+pre-encoded as one-hot tensors, then only ``model(batch)`` (2 windows a variant, no RC): the floor
+of the full path. It prints each tool's ratio to the bare loop and the max |Δ| between danq's two
+paths (every score of the HDF5). ``--arch deepsea`` uses the published-size DeepSEA instead.
+
+Run: ``python benchmarks/variant_effect.py --sizes 1000,10000,100000 --model published``;
+``python benchmarks/variant_effect.py --sizes 2000 --no-rc --scores diff --compare
+--selene-venv /tmp/peers/selene``.
 Report the machine's load next to any figure: on a shared CPU the throughputs are noisy.
 """
 
@@ -93,7 +102,8 @@ CHILD = textwrap.dedent("""
                                  scores=args["scores"], batch_size=args["batch_size"],
                                  device=args["device"], precision=args["precision"],
                                  threads=args["threads"], progress=False,
-                                 rc_average=args["rc_average"])
+                                 rc_average=args["rc_average"],
+                                 incremental=args.get("incremental", True))
     seconds = time.perf_counter() - start
     print(json.dumps({"seconds": seconds, "n_scored": summary["n_scored"],
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -107,12 +117,13 @@ SELENE_CHILD = textwrap.dedent("""
     from selene_sdk.sequences import Genome
     args = json.loads(sys.argv[1])
     sys.path.insert(0, args["danq_src"])
-    from danq.models import DanQ  # the same architecture and weights as the danq run
+    from danq.models import DanQ, DeepSEA  # the same architecture and weights as the danq run
 
     class Probabilities(torch.nn.Module):  # Selene expects probabilities, danq models give logits
         def __init__(self):
             super().__init__()
-            self.net = DanQ(**args["model_args"])
+            self.net = {"danq": DanQ, "deepsea": DeepSEA}[args.get("arch", "danq")](
+                **args["model_args"])
         def forward(self, x):
             return torch.sigmoid(self.net(x))
 
@@ -134,23 +145,84 @@ SELENE_CHILD = textwrap.dedent("""
 
 
 def run_child(python: str, code: str, args: dict, env: dict[str, str]) -> dict:
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
     result = subprocess.run([python, "-c", code, json.dumps(args)], capture_output=True, text=True,
                             env=env, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if result.returncode != 0:
         raise SystemExit(f"child failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return {**json.loads(result.stdout.strip().splitlines()[-1]), "process_seconds": wall,
+            "process_cpu_seconds": cpu}
+
+
+def cpu_name() -> str:
+    for line in open("/proc/cpuinfo", encoding="ascii", errors="replace"):
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
+
+def read_vcf_snvs(path: Path) -> list[tuple[str, int, str, str]]:
+    with open(path) as handle:
+        return [(f[0], int(f[1]), f[3], f[4]) for f in
+                (line.split("\t") for line in handle if not line.startswith("#"))]
+
+
+def bare_loop(model, genome: dict[str, np.ndarray], vcf: Path, batch_size: int,
+              rc: bool) -> tuple[float, float]:
+    """Wall and CPU seconds of ``model(batch)`` alone over the variants' REF and ALT windows, pre-encoded (REF
+    centred at ``L // 2``, as danq and Selene place an SNV)."""
+    import torch
+
+    from danq.encoders import reverse_complement_tokens, tokens_to_one_hot
+
+    length, half = 1000, 500
+    rows = []
+    for chrom, pos, _, alt in read_vcf_snvs(vcf):
+        ref = genome[chrom][pos - 1 - half : pos - 1 - half + length].copy()
+        mutant = ref.copy()
+        mutant[half] = "ACGT".index(alt)
+        rows.append((ref, mutant))
+    batches = []
+    for i in range(0, len(rows), batch_size):
+        chunk = rows[i : i + batch_size]
+        tokens = np.stack([r for r, _ in chunk] + [m for _, m in chunk])
+        if rc:
+            tokens = np.concatenate([tokens, reverse_complement_tokens(tokens)])
+        batches.append(torch.from_numpy(tokens_to_one_hot(tokens)))
+    start, cpu = time.perf_counter(), time.process_time()
+    with torch.inference_mode():
+        for x in batches:
+            model(x)
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
+def h5_scores(folder: Path) -> dict[str, np.ndarray]:
+    import h5py
+
+    with h5py.File(folder / "variant_effects.h5") as h5:
+        return {k: h5["scores"][k][()] for k in h5["scores"]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--model", choices=sorted(MODEL_SIZES), default="published")
+    parser.add_argument("--arch", choices=["danq", "deepsea"], default="danq")
+    parser.add_argument("--model", choices=sorted(MODEL_SIZES), default="published",
+                        help="DanQ's size (DeepSEA is always the published size).")
     parser.add_argument("--scores", default="diff,logit_diff")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--precision", default="fp32")
     parser.add_argument("--rc", action=argparse.BooleanOptionalAction, default=True,
                         help="danq's reverse-complement averaging (Selene 0.6 does none: use "
                              "--no-rc for a like-for-like comparison).")
+    parser.add_argument("--compare", action="store_true",
+                        help="Also danq --no-incremental and the bare loop (see the module doc).")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=None, help="Keep files here (default: temp).")
@@ -161,7 +233,7 @@ def main() -> None:
 
     import torch
 
-    from danq.models import DanQ
+    from danq.models import DanQ, DeepSEA
     from danq.models.checkpoint import save_checkpoint
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="danq-variant-bench-"))
@@ -171,41 +243,73 @@ def main() -> None:
     full_vcf = work / f"variants_{max(sizes)}.vcf"
     write_vcf(full_vcf, genome, max(sizes))
     torch.manual_seed(0)
-    model_args = {"sequence_length": 1000, "n_targets": 919, **MODEL_SIZES[args.model]}
-    model = DanQ(**model_args).eval()
-    checkpoint = work / "danq.pt"
+    if args.arch == "deepsea":
+        model_args: dict = {"sequence_length": 1000, "n_targets": 919}
+        model = DeepSEA(**model_args).eval()
+    else:
+        model_args = {"sequence_length": 1000, "n_targets": 919, **MODEL_SIZES[args.model]}
+        model = DanQ(**model_args).eval()
+    checkpoint = work / "model.pt"
     save_checkpoint(checkpoint, model)
     torch.save(model.state_dict(), work / "weights.pt")
     n_params = sum(p.numel() for p in model.parameters())
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    print(f"# DanQ {args.model} ({n_params / 1e6:.1f} M parameters), {args.precision}, "
+    threads = args.threads or os.cpu_count()
+    torch.set_num_threads(threads)
+    print(f"# {args.arch} {args.model if args.arch == 'danq' else 'published'} "
+          f"({n_params / 1e6:.1f} M parameters), {args.precision}, "
           f"{'RC averaging' if args.rc else 'no RC averaging'}, "
           f"scores {args.scores}, batch {args.batch_size}, device {args.device}, "
-          f"threads {args.threads or 'all'}; load average {os.getloadavg()[0]:.1f} on "
-          f"{os.cpu_count()} CPUs (shared machine: throughputs are noisy)")
-    print("tool\tvariants\tseconds\tvariants_per_s\tpeak_rss_mb")
+          f"threads {threads}; {cpu_name()}, load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} CPUs (shared machine: throughputs are noisy); random genome, SNVs")
+    print("tool\tvariants\tseconds\twhole_process_s\twhole_process_cpu_s\tvariants_per_s\t"
+          "peak_rss_mb\tvs_bare_loop\twhole_cpu_vs_bare_cpu\tnote")
     for n in sizes:
         vcf = work / f"variants_{n}.vcf"
         if vcf != full_vcf:
             head_vcf(full_vcf, vcf, n)
-        result = run_child(sys.executable, CHILD, {
-            "vcf": str(vcf), "genome": str(genome_path), "out": str(work / f"out_{n}"),
-            "model": str(checkpoint), "scores": args.scores, "batch_size": args.batch_size,
-            "device": args.device, "precision": args.precision, "threads": args.threads,
-            "rc_average": args.rc,
-        }, env)
-        print(f"danq\t{n}\t{result['seconds']:.1f}\t{n / result['seconds']:.1f}\t"
-              f"{result['peak_rss_mb']:.0f}", flush=True)
+        bare, bare_cpu = (bare_loop(model, genome, vcf, args.batch_size, args.rc) if args.compare
+                          else (None, None))
+
+        def row(tool: str, result: dict, note: str = "", n: int = n, bare: float | None = bare,
+                bare_cpu: float | None = bare_cpu) -> None:
+            ratio = f"{result['seconds'] / bare:.2f}" if bare else "-"
+            process = result.get("process_seconds")
+            cpu = result.get("process_cpu_seconds")
+            cpu_ratio = f"{cpu / bare_cpu:.2f}" if bare_cpu and cpu else "-"
+            print(f"{tool}\t{n}\t{result['seconds']:.1f}\t"
+                  f"{process if process is None else round(process, 1)}\t"
+                  f"{cpu if cpu is None else round(cpu, 1)}\t{n / result['seconds']:.1f}\t"
+                  f"{result.get('peak_rss_mb', 0):.0f}\t{ratio}\t{cpu_ratio}\t{note}", flush=True)
+
+        if bare is not None:
+            row("bare loop (pre-encoded, full path)", {"seconds": bare,
+                                                       "process_cpu_seconds": bare_cpu})
+        paths = [("danq", True)] + ([("danq --no-incremental", False)] if args.compare else [])
+        outs = {}
+        for tool, incremental in paths:
+            outs[tool] = work / f"out_{n}_{int(incremental)}"
+            result = run_child(sys.executable, CHILD, {
+                "vcf": str(vcf), "genome": str(genome_path), "out": str(outs[tool]),
+                "model": str(checkpoint), "scores": args.scores, "batch_size": args.batch_size,
+                "device": args.device, "precision": args.precision, "threads": threads,
+                "rc_average": args.rc, "incremental": incremental,
+            }, env)
+            note = ""
+            if not incremental:
+                fast, slow = h5_scores(outs["danq"]), h5_scores(outs[tool])
+                note = "max |d| vs incremental " + ", ".join(
+                    f"{k} {np.abs(fast[k] - slow[k]).max():.1e}" for k in sorted(fast))
+            row(tool, result, note)
         if args.selene_venv is not None:
             selene = run_child(str(args.selene_venv / "bin" / "python"), SELENE_CHILD, {
                 "vcf": str(vcf), "genome": str(genome_path), "out": str(work / f"selene_{n}"),
                 "weights": str(work / "weights.pt"), "selene_weights": str(work / "selene.pt"),
-                "danq_src": env["PYTHONPATH"], "model_args": model_args,
-                "batch_size": args.batch_size, "threads": args.threads or os.cpu_count(),
-                "selene_scores": ["diffs", "logits"],
+                "danq_src": env["PYTHONPATH"], "model_args": model_args, "arch": args.arch,
+                "batch_size": args.batch_size, "threads": threads,
+                "selene_scores": ["diffs"] if args.scores == "diff" else ["diffs", "logits"],
             }, env={k: v for k, v in env.items() if k != "PYTHONPATH"})
-            print(f"selene\t{n}\t{selene['seconds']:.1f}\t{n / selene['seconds']:.1f}\t"
-                  f"{selene['peak_rss_mb']:.0f}", flush=True)
+            row("selene", selene, "seconds: the variant_effect_prediction call")
     if args.workdir is None:
         import shutil
 

@@ -204,6 +204,15 @@ def batch_size_option(default: int, help: str) -> Callable[[F], F]:
                         help=help)
 
 
+def incremental_option(what: str) -> Callable[[F], F]:
+    """``--incremental/--no-incremental``: reuse the reference's saved activations (default on)."""
+    return click.option(
+        "--incremental/--no-incremental", default=True, show_default=True,
+        help=f"Compute {what} from the reference's saved activations where the change is local "
+             "and the model has a rule (DeepSEA, Beluga, DanQ; fp32); --no-incremental runs "
+             "every sequence through the full model (same results within 1e-5).")
+
+
 def label_pairs(option: str, values: tuple[str, ...], example: str = "DanQ=metrics.tsv") -> dict[str, str]:
     """``LABEL=PATH`` values of a repeatable option -> {label: path}, in the order given.
 

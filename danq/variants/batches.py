@@ -18,7 +18,8 @@ import numpy as np
 from danq.encoders import reverse_complement_tokens
 from danq.errors import DanqError
 from danq.variants.reading import Skipped, Variant
-from danq.variants.windows import WindowBuilder, Windows
+from danq.variants.scoring import sigmoid
+from danq.variants.windows import DEFAULT_WINDOW, WindowBuilder, Windows
 
 MISMATCH_POLICIES = ("warn", "skip", "error")
 DEFAULT_BATCH_SIZE = 64
@@ -27,13 +28,21 @@ DEFAULT_BATCH_SIZE = 64
 
 @dataclass
 class ScoredBatch:
-    """Probabilities of a batch of variants for the selected targets."""
+    """Model outputs of a batch of variants for the selected targets.
+
+    ``p_ref``/``p_alt`` are probabilities averaged over the strands scored; ``logit_ref``/
+    ``logit_alt`` the logits of each strand ``(S, B, T)`` (forward first, then the reverse
+    complement with RC averaging), from which :mod:`danq.variants.scoring` computes the scores
+    (None: the scores fall back to the probabilities).
+    """
 
     variants: list[Variant]
     ref_match: np.ndarray  # (B,) bool
     padded: np.ndarray  # (B,) int32
     p_ref: np.ndarray  # (B, T) float32
     p_alt: np.ndarray  # (B, T) float32
+    logit_ref: np.ndarray | None = None  # (S, B, T) float32
+    logit_alt: np.ndarray | None = None  # (S, B, T) float32
 
 
 @dataclass
@@ -60,15 +69,30 @@ def _score_batch(predictor: Any, windows: list[Windows], variants: list[Variant]
     if minus.any():
         both = np.concatenate([minus, minus])
         tokens[both] = reverse_complement_tokens(tokens[both])
-    probs = predictor.from_tokens(tokens)  # ref and alt windows of the batch in one call
-    probs = probs[:, target_index] if len(target_index) != probs.shape[1] else probs
+    # ref and alt windows together; incremental where the predictor can (Predictor.pair_strand_logits)
+    logits = (predictor.pair_strand_logits(tokens[:b], tokens[b:])
+              if hasattr(predictor, "pair_strand_logits") else strand_logits(predictor, tokens))
+    logits = logits[..., target_index] if len(target_index) != logits.shape[-1] else logits
+    probs = sigmoid(logits).mean(axis=0)
     return ScoredBatch(
         variants=variants,
         ref_match=np.array([w.ref_match for w in windows], dtype=bool),
         padded=np.array([w.padded for w in windows], dtype=np.int32),
         p_ref=np.ascontiguousarray(probs[:b], dtype=np.float32),
         p_alt=np.ascontiguousarray(probs[b:], dtype=np.float32),
+        logit_ref=np.ascontiguousarray(logits[:, :b]),
+        logit_alt=np.ascontiguousarray(logits[:, b:]),
     )
+
+
+def strand_logits(predictor: Any, tokens: np.ndarray) -> np.ndarray:
+    """Logits ``(S, N, T)`` float32 of token rows ``(N, L)``: S = 1, or 2 with the predictor's
+    RC averaging (the reverse complements in the same forward call, second)."""
+    rows = np.ascontiguousarray(tokens, dtype=np.uint8)
+    if predictor.rc_average:
+        rows = np.concatenate([rows, reverse_complement_tokens(rows)])
+    out = predictor.logits(predictor.one_hot(rows)).detach().cpu().numpy().astype(np.float32)
+    return out.reshape(2 if predictor.rc_average else 1, len(tokens), -1)
 
 
 def score_stream(
@@ -81,10 +105,12 @@ def score_stream(
     batch_size: int = DEFAULT_BATCH_SIZE,
     tally: Tally | None = None,
     where: str = "variants",
+    window: str = DEFAULT_WINDOW,
 ) -> Iterator[ScoredBatch | Skipped]:
     """Score variants batch by batch; yield :class:`ScoredBatch` es and :class:`Skipped` rows.
 
-    Memory holds one batch of windows at a time, whatever the number of variants.
+    Memory holds one batch of windows at a time, whatever the number of variants. ``window`` is
+    the window convention (:data:`danq.variants.windows.WINDOW_CONVENTIONS`).
     """
     if ref_mismatch not in MISMATCH_POLICIES:
         raise DanqError(f"--ref-mismatch {ref_mismatch}: expected one of "
@@ -92,7 +118,7 @@ def score_stream(
     if batch_size <= 0:
         raise DanqError(f"--batch-size must be positive, got {batch_size}")
     tally = tally if tally is not None else Tally()
-    builder = WindowBuilder(genome, predictor.sequence_length)
+    builder = WindowBuilder(genome, predictor.sequence_length, window)
     windows: list[Windows] = []
     batch: list[Variant] = []
     for variant in variants:

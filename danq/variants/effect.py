@@ -6,12 +6,13 @@ the Python API (:func:`variant_effect`) and the ``danq variant-effect`` stage
 (:func:`run_variant_effect`); the parts live next to it:
 
 * :mod:`danq.variants.reading` — VCF/TSV/DataFrame input, one :class:`Variant` per ALT allele;
-* :mod:`danq.variants.windows` — the window convention (first REF base at ``L // 2 - 1``, indels
-  keep ``L``, N-padding at chromosome ends);
+* :mod:`danq.variants.windows` — the window conventions (REF centred as Selene does by default,
+  indels keep ``L``, N-padding at chromosome ends);
 * :mod:`danq.variants.scoring` — the scores (``ref``, ``alt``, ``diff``, ``abs_diff``,
   ``logit_diff``, ``deepsea_effect``), one registry;
 * :mod:`danq.variants.batches` — target selection and the model run in batches;
-* :mod:`danq.variants.significance` — empirical p-values against background SNVs;
+* :mod:`danq.variants.significance` — empirical p-values against background SNVs
+  (``|logit_diff|`` or DeepSEA's ``deepsea_effect``);
 * :mod:`danq.variants.results` — the output directory's TSV and HDF5 files.
 """
 
@@ -38,14 +39,16 @@ from danq.variants.reading import (
     variants_from,
 )
 from danq.variants.results import SKIPPED_COLUMNS, EffectWriter
-from danq.variants.scoring import LOGIT_EPS, compute_scores, parse_scores
+from danq.variants.scoring import batch_scores, parse_scores
 from danq.variants.significance import (
-    background_abs_logit_diff,
+    DEFAULT_BACKGROUND_SCORE,
+    background_scores,
+    check_background_score,
     empirical_pvalues,
     random_snvs,
     summarize_pvalues,
 )
-from danq.variants.windows import center_index
+from danq.variants.windows import DEFAULT_WINDOW, center_index, check_convention
 
 PathLike = str | os.PathLike[str]
 
@@ -109,6 +112,9 @@ def variant_effect(
     background: int = 0,
     background_variants: Any = None,
     seed: int = 0,
+    window: str = DEFAULT_WINDOW,
+    background_score: str = DEFAULT_BACKGROUND_SCORE,
+    incremental: bool = True,
 ) -> VariantEffects:
     """Score variants with a model: the Python API of ``danq variant-effect``.
 
@@ -119,7 +125,7 @@ def variant_effect(
     genome
         A FASTA path (plain or bgzip, indexed on first use) or a :class:`danq.sequence.genome.Genome`.
     variants
-        A VCF/VCF.gz/TSV path, a DataFrame (chrom, pos, ref, alt[, id][, strand]) or an iterable of
+        A VCF/VCF.gz/TSV path, a DataFrame (``chrom, pos, ref, alt[, id][, strand]``) or an iterable of
         :class:`danq.variants.reading.Variant` or ``(chrom, pos, ref, alt[, id])`` tuples; ``pos``
         is 1-based.
     scores
@@ -132,9 +138,16 @@ def variant_effect(
         are the command line's (``precision="fp32"``, :data:`DEFAULT_VARIANT_PRECISION`).
     ref_mismatch
         ``warn`` (score the VCF's REF, ``ref_match=False``), ``skip`` or ``error``.
-    background, background_variants, seed
+    background, background_variants, seed, background_score
         ``background=N`` random SNVs (seeded) or explicit ``background_variants`` give empirical
-        p-values of ``|logit_diff|``.
+        p-values of ``|background_score|`` (``logit_diff`` or ``deepsea_effect``).
+    window
+        Window convention: ``centered`` (Selene's placement), ``selene`` (Selene 0.6's deletion
+        windows too) or ``left`` (see :mod:`danq.variants.windows`).
+    incremental
+        Compute each ALT window from its REF window's saved activations where the change is local
+        and the model has a rule (:mod:`danq.inference.incremental`; fp32 only); ``False`` runs
+        every window through the full model. Same results within 1e-5.
 
     Returns
     -------
@@ -167,18 +180,21 @@ def variant_effect(
     from danq.inference.predictor import load_predictor
 
     names = parse_scores(scores)
-    predictor = load_predictor(model, device=device, precision=precision, rc_average=rc_average)
+    check_convention(window)
+    check_background_score(background_score)
+    predictor = load_predictor(model, device=device, precision=precision, rc_average=rc_average,
+                               incremental=incremental)
     genome = _open_genome(genome)
     _check_genome_fits(genome, predictor.sequence_length)
     index = select_targets(targets, predictor.target_names, predictor.target_categories)
     wanted = list(names)
-    if (background or background_variants is not None) and "logit_diff" not in wanted:
-        wanted.append("logit_diff")
+    if (background or background_variants is not None) and background_score not in wanted:
+        wanted.append(background_score)
     rows: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     parts: dict[str, list[np.ndarray]] = {name: [] for name in wanted}
     for item in score_stream(predictor, genome, variants_from(variants), target_index=index,
-                             ref_mismatch=ref_mismatch, batch_size=batch_size):
+                             ref_mismatch=ref_mismatch, batch_size=batch_size, window=window):
         if isinstance(item, Skipped):
             v = item.variant
             skipped.append({"chrom": v.chrom, "pos": v.pos, "id": v.id, "ref": v.ref, "alt": v.alt,
@@ -188,7 +204,7 @@ def variant_effect(
             rows.append({"index": v.index, "chrom": v.chrom, "pos": v.pos, "id": v.id, "ref": v.ref,
                          "alt": v.alt, "strand": v.strand, "ref_match": bool(match),
                          "padded": int(pad)})
-        for name, value in compute_scores(item.p_ref, item.p_alt, wanted).items():
+        for name, value in batch_scores(item, wanted).items():
             parts[name].append(value)
     n_targets = len(index)
     matrices = {
@@ -207,9 +223,9 @@ def variant_effect(
         source = (variants_from(background_variants) if background_variants is not None
                   else random_snvs(genome, int(background), seed=seed,
                                    min_chrom_length=predictor.sequence_length))
-        bg = background_abs_logit_diff(predictor, genome, source, target_index=index,
-                                       batch_size=batch_size)
-        result.pvalues = empirical_pvalues(matrices["logit_diff"], bg)
+        bg = background_scores(predictor, genome, source, target_index=index,
+                               batch_size=batch_size, statistic=background_score, window=window)
+        result.pvalues = empirical_pvalues(matrices[background_score], bg)
         result.min_p, result.min_p_bonferroni, _ = summarize_pvalues(result.pvalues)
     return result
 
@@ -232,6 +248,9 @@ def run_variant_effect(
     background: int = 0,
     background_vcf: PathLike | None = None,
     seed: int = 0,
+    window: str = DEFAULT_WINDOW,
+    background_score: str = DEFAULT_BACKGROUND_SCORE,
+    incremental: bool = True,
 ) -> dict[str, Any]:
     """The ``danq variant-effect`` stage: score a variants file and write ``outdir`` atomically.
 
@@ -251,6 +270,8 @@ def run_variant_effect(
     from danq.inference.predictor import load_predictor
 
     names = parse_scores(scores)
+    check_convention(window)
+    check_background_score(background_score)
     variants_path = require_file(variants, "variants file")
     # malformed or empty: one line, before the model loads (and before cyvcf2 could crash)
     kind, _, contigs = check_variants_file(variants_path)
@@ -258,7 +279,7 @@ def run_variant_effect(
     if background < 0:
         raise DanqError(f"--background must be >= 0, got {background}")
     settings = InferenceSettings.resolve(device, precision, threads, progress)
-    predictor = load_predictor(model, settings, rc_average=rc_average)
+    predictor = load_predictor(model, settings, rc_average=rc_average, incremental=incremental)
     genome_obj = _open_genome(genome)
     length = predictor.sequence_length
     _check_genome_fits(genome_obj, length)
@@ -270,7 +291,7 @@ def run_variant_effect(
         )
     index = select_targets(targets, predictor.target_names, predictor.target_categories)
     with_p = bool(background) or background_vcf is not None
-    wanted = names + (["logit_diff"] if with_p and "logit_diff" not in names else [])
+    wanted = names + ([background_score] if with_p and background_score not in names else [])
     show = settings.progress
 
     background_sorted = None
@@ -279,19 +300,20 @@ def run_variant_effect(
         source = (read_variants(background_vcf, checked=background_kind)
                   if background_vcf is not None
                   else random_snvs(genome_obj, background, seed=seed, min_chrom_length=length))
-        background_sorted = background_abs_logit_diff(
+        background_sorted = background_scores(
             predictor, genome_obj, source, target_index=index, batch_size=batch_size,
-            where=str(background_vcf or "background"),
+            where=str(background_vcf or "background"), statistic=background_score, window=window,
         )
         n_background = background_sorted.shape[0]
 
     tally = Tally()
     attrs = {
         "model": predictor.source, "genome": str(genome_obj.path), "variants": str(variants_path),
-        "sequence_length": length, "center_index": center_index(length),
+        "sequence_length": length, "center_index": center_index(length), "window": window,
         "rc_average": rc_average, "ref_mismatch": ref_mismatch,
         "precision": settings.describe_precision(),
-        "logit_eps": LOGIT_EPS, "n_background": n_background, "background_seed": seed,
+        "n_background": n_background, "background_seed": seed,
+        "background_score": background_score, "strand_merge": "per-strand scores averaged",
         "background_source": str(background_vcf) if background_vcf else "random_snvs",
     }
     with atomic_directory(outdir) as folder:
@@ -302,10 +324,11 @@ def run_variant_effect(
         )
         try:
             if background_sorted is not None:
-                writer.add_background(background_sorted)
+                writer.add_background(background_sorted, background_score)
             stream = score_stream(predictor, genome_obj, read_variants(variants_path, checked=kind),
                                   target_index=index, ref_mismatch=ref_mismatch,
-                                  batch_size=batch_size, tally=tally, where=str(variants_path))
+                                  batch_size=batch_size, tally=tally, where=str(variants_path),
+                                  window=window)
             with tqdm(desc="variant-effect", unit=" variants", disable=not show, file=sys.stderr,
                       mininterval=1) as bar:
                 for item in stream:
@@ -313,8 +336,8 @@ def run_variant_effect(
                         writer.add_skipped(item)
                         bar.update(1)
                         continue
-                    values = compute_scores(item.p_ref, item.p_alt, wanted)
-                    pvalues = (empirical_pvalues(values["logit_diff"], background_sorted)
+                    values = batch_scores(item, wanted)
+                    pvalues = (empirical_pvalues(values[background_score], background_sorted)
                                if background_sorted is not None else None)
                     writer.add_batch(item, values, pvalues)
                     bar.update(len(item.variants))
