@@ -32,10 +32,13 @@ from danq.errors import DanqError
               help="A model's `danq evaluate` curves.png, embedded in report.html.")
 @click.option("--logos", "logos", multiple=True, metavar="LABEL=PNG",
               help="A model's `danq motifs` logos_overview.png, embedded in report.html.")
+@click.option("--interpretation", "interpretation", multiple=True, metavar="LABEL=DIR",
+              help="A model's interpretation folder (workflow: results/interpret/RUN): "
+                   "attribution accuracy, TF-MoDISco recovery, grammar experiment (needs --truth).")
 @outdir_option("Output folder: report.html, tables.html, summary.md, summary.json, "
                "auc_by_category.tsv, training_curves.png.")
 def command(metrics, histories, tomtom, truth, baselines, note, dataset_summary, variant_summary,
-            scatter, curves, logos, outdir):
+            scatter, curves, logos, interpretation, outdir):
     """Summarise a run: AUC per target category, DanQ's wins over DeepSEA, planted motifs
     recovered by each model's filters (TOMTOM E < 0.01), and the training curves; report.html
     opens with the verdict and embeds every figure."""
@@ -47,6 +50,7 @@ def command(metrics, histories, tomtom, truth, baselines, note, dataset_summary,
     metric_paths, history_paths = label_pairs("--metrics", metrics), label_pairs("--history", histories)
     tomtom_paths = label_pairs("--tomtom", tomtom)
     curve_paths, logo_paths = label_pairs("--curves", curves), label_pairs("--logos", logos)
+    interpretation_dirs = label_pairs("--interpretation", interpretation)
     if tomtom_paths and truth is None:
         raise DanqError("--tomtom needs --truth (the `danq simulate` truth.json naming the planted "
                         "motifs) to measure motif recovery")
@@ -61,7 +65,8 @@ def command(metrics, histories, tomtom, truth, baselines, note, dataset_summary,
         summary = build_report(stage, metric_paths, history_paths, tomtom_paths, truth, note=note,
                                baselines=baselines, dataset_summary=dataset_summary,
                                variant_summary=variant_summary,
-                               scatter=scatter, curves=curve_paths, logos=logo_paths)
+                               scatter=scatter, curves=curve_paths, logos=logo_paths,
+                               interpretation=interpretation_dirs)
     click.echo(f"wrote {outdir}/report.html and {outdir}/summary.md", err=True)
     for goal in summary.get("goals", []):
         click.echo(f"  {goal['goal']}: {goal['measured']} ({'met' if goal['met'] else 'not met'})",

@@ -1,0 +1,1 @@
+"""Explaining predictions: attributions (ISM, saliency, integrated gradients, DeepLIFT/SHAP), motif discovery and grammar experiments."""
