@@ -33,6 +33,8 @@ API = {
     "score_targets": ("danq.evaluation.metrics", "score_targets"),
     "extract_motifs": ("danq.motifs.filters", "extract_motifs"),
     "tomtom": ("danq.motifs.tomtom", "tomtom"),
+    "attribute": ("danq.interpret.attribute", "attribute"),
+    "marginalize": ("danq.interpret.marginalize", "marginalize"),
 }
 
 _LAZY = {

@@ -14,7 +14,8 @@ import pytest
 import danq
 
 API = ("load_model", "predict", "variant_effect", "one_hot", "reverse_complement", "open_dataset",
-       "Genome", "score_targets", "extract_motifs", "tomtom")
+       "Genome", "score_targets", "extract_motifs", "tomtom", "attribute",
+       "marginalize")
 
 
 def test_dir_lists_the_api_and_the_older_exports() -> None:

@@ -66,11 +66,13 @@ def test_dry_run_plans_every_stage_as_thin_cli_calls(tmp_path: Path, configfile:
     counts = job_counts(result.stdout)
     assert counts == {"simulate": 1, "encode": 3, "train": 2, "evaluate": 2, "motifs": 2,
                       "compare": 1, "baselines": 1, "report": 1, "simulate_variants": 1,
-                      "variant_effect": 2, "variant_report": 1, "all": 1, "total": 18}
+                      "variant_effect": 2, "variant_report": 1, "attribute": 4, "modisco": 2,
+                      "marginalize": 8, "all": 1, "total": 32}
     baselines = next(line for line in result.stdout.splitlines() if "danq baselines" in line)
     assert "--predictions DeepSEA=results/evaluate/deepsea/predictions.h5" in baselines
     report_line = next(line for line in result.stdout.splitlines() if "danq report" in line)
     assert "--baselines results/baselines" in report_line
+    assert "--interpretation DanQ=results/interpret/danq" in report_line
     config = load(configfile)
     lines = result.stdout.splitlines()
     train = [line for line in lines if "danq train --arch danq" in line]
@@ -360,7 +362,8 @@ def test_tiny_end_to_end_run(tmp_path: Path) -> None:
     assert set(summary["comparison"]) == {"single", "grammar", "combination", "all"}
     assert summary["comparison"]["all"]["n_targets"] == 12
     assert summary["motif_recovery"]["DanQ"]["n_planted"] == 16
-    assert summary["baselines"]["sources"] == ["DeepSEA", "DanQ", "oracle", "presence", "pwm_scan"]
+    assert summary["baselines"]["sources"] == ["DeepSEA", "DanQ", "oracle", "presence", "marginal",
+                                                  "pwm_scan"]
     assert set(summary["baselines"]["learned_grammar"]) == {"DeepSEA", "DanQ"}
     for model in ("DeepSEA", "DanQ", "oracle"):
         assert (out / "baselines" / model / "decoys.tsv").stat().st_size > 0
@@ -369,9 +372,16 @@ def test_tiny_end_to_end_run(tmp_path: Path) -> None:
     assert [line.split("\t")[0] for line in auc[1:]] == ["DeepSEA", "DanQ"]
     assert (out / "variant_effect" / "report" / "heatmap_DanQ.png").stat().st_size > 0
     page = (out / "report" / "report.html").read_text()
-    # the verdict first; scatter, two curves, two logo sheets and the training curves embedded
+    # the verdict first; scatter, two curves, two logo sheets, the training curves and the
+    # interpretation's three figures embedded
     assert page.index('id="verdict"') < page.index("<img")
-    assert page.count('<img src="data:image/png;base64,') == 6
+    assert page.count('<img src="data:image/png;base64,') == 9
+    interpretation = summary["interpretation"]["models"]
+    assert set(interpretation) == {"DeepSEA", "DanQ"}
+    for label in ("DeepSEA", "DanQ"):
+        assert {r["method"] for r in interpretation[label]["accuracy"]} == {"ism", "ig"}
+        assert interpretation[label]["modisco"]["n_planted"] == 16
+        assert len(interpretation[label]["marginalize"]) == 4  # the four grammar targets
     # Nothing left to do: a second dry run plans no job.
     again = snakemake(tmp_path, TEST_CONFIG, "-n")
     assert again.returncode == 0 and "Nothing to be done" in again.stdout

@@ -42,6 +42,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "variant-report": ("variant_report", "Top-variant heatmaps and ground-truth ROC AUC of variant effects."),
     "motifs": ("motifs", "Turn first-layer filters into motifs and match them to JASPAR."),
     "tomtom": ("tomtom", "Compare the motifs of a MEME file to JASPAR with TOMTOM."),
+    "attribute": ("attribute", "Per-base attributions: ISM, saliency, integrated gradients, DeepLIFT/SHAP."),
+    "modisco": ("modisco", "TF-MoDISco motifs from attributions, matched to JASPAR with TOMTOM."),
+    "marginalize": ("marginalize", "Plant two motifs over an order/strand/spacing grid: the grammar experiment."),
     "report": ("report", "Summarise a workflow run: model comparison, motif recovery, curves."),
 }
 

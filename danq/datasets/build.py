@@ -152,6 +152,17 @@ class Builder:
         return (f"all {self.kept_bins} candidate windows were dropped ({dropped}; see "
                 "--max-n-fraction, --blacklist, --valid, --test)")
 
+    def _why_split_empty(self, split: str) -> str:
+        """Why one split got no window (the others did): for the warning."""
+        loci = {"valid": self.options.valid, "test": self.options.test}
+        if split == "train":
+            return "every usable window lies in --valid or --test"
+        if not loci[split]:
+            return f"--{split} names no chromosome or region"
+        chroms = ", ".join(self.chromosomes[:5]) + (", ..." if len(self.chromosomes) > 5 else "")
+        return (f"no usable window of the chromosomes used ({chroms}) lies inside --{split} "
+                f"{loci[split]}")
+
     def labels(self, chrom: str, bins: np.ndarray, positives: list[np.ndarray]) -> np.ndarray:
         """``(len(bins), T)`` uint8 labels of sorted ``bins`` from each target's positive bins."""
         out = np.zeros((len(bins), len(self.targets)), dtype=np.uint8)
@@ -199,7 +210,7 @@ class Builder:
             self._check_usable(per_split)
             for s in SPLITS:
                 if per_split[s]["windows"] == 0:
-                    self.warn(f"the {s} split is empty")
+                    self.warn(f"the {s} split is empty: {self._why_split_empty(s)}")
             if self.windows.background_shortfall:
                 self.warn(
                     f"{self.windows.background_shortfall} background bins could not be drawn (too few "

@@ -123,6 +123,7 @@ def plot_comparison(
     cmap = plt.get_cmap("tab10")
     size = 40 if len(paired) <= MAX_NAMED_POINTS else 14
     categories = list(dict.fromkeys(paired["category"]))
+    named: dict[int, list[tuple[str, float, float, Any]]] = {}
     for k, (metric, title) in enumerate((("roc", "ROC AUC"), ("pr", "PR AUC"))):
         ax = axes[k]
         for c, category in enumerate(categories):
@@ -134,10 +135,9 @@ def plot_comparison(
                        label=f"{category}: {labels[1]} higher on {n_better}/{len(group)} "
                              f"({pct:.0f}%)")
             if len(paired) <= MAX_NAMED_POINTS:
-                for name, x, y in zip(group["target"], group[f"{metric}_a"],
-                                      group[f"{metric}_b"], strict=True):
-                    ax.annotate(str(name), (x, y), xytext=(3, 3), textcoords="offset points",
-                                fontsize=6, color=cmap(c % 10))
+                named.setdefault(k, []).extend(
+                    (str(name), x, y, cmap(c % 10)) for name, x, y in zip(
+                        group["target"], group[f"{metric}_a"], group[f"{metric}_b"], strict=True))
         if metric == "roc":
             low = float(np.nanmin(paired[["roc_a", "roc_b"]].to_numpy())) if len(paired) else 0.5
             lo = max(0.0, min(0.5, np.floor(low * 20) / 20))
@@ -150,7 +150,39 @@ def plot_comparison(
                aspect="equal")
         ax.title.set_fontsize(10)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8, frameon=False)
+    fig.canvas.draw()  # settle the layout: labels are placed in display coordinates
+    for k, items in named.items():
+        label_points(axes[k], items)
     return save_figure(fig, Path(outdir) / stem, formats, tight=True)
+
+
+# Label offsets tried in turn (points): right-above, right-below, left-above, left-below, ...
+_OFFSETS = [(4, 3), (4, -9), (-4, 3), (-4, -9), (6, -3), (-6, -3), (0, 7), (0, -13)]
+
+
+def label_points(ax: Any, items: Sequence[tuple[str, float, float, Any]]) -> list[Any]:
+    """Name each point at the first offset where its label overlaps no other label and no other
+    point; a point in a cluster too dense for that stays unnamed (the TSV names every target).
+    Returns the labels drawn."""
+    renderer = ax.figure.canvas.get_renderer()
+    points = ax.transData.transform([(x, y) for _, x, y, _ in items]) if items else []
+    placed: list[Any] = []
+    drawn = []
+    for i, (name, x, y, colour) in enumerate(items):
+        for dx, dy in _OFFSETS:
+            text = ax.annotate(name, (x, y), xytext=(dx, dy), textcoords="offset points",
+                               fontsize=6, color=colour, ha="left" if dx >= 0 else "right")
+            box = text.get_window_extent(renderer).expanded(1.05, 1.15)
+            clash = any(box.overlaps(other) for other in placed) or any(
+                box.contains(px, py) for j, (px, py) in enumerate(points) if j != i)
+            inside = ax.get_window_extent(renderer).contains(box.x0, box.y0) and \
+                ax.get_window_extent(renderer).contains(box.x1, box.y1)
+            if not clash and inside:
+                placed.append(box)
+                drawn.append(text)
+                break
+            text.remove()
+    return drawn
 
 
 def compare(

@@ -89,7 +89,8 @@ def plot_curves(
     n_rows = max(1, len(chosen))
     fig, axes = plt.subplots(n_rows, 2, figsize=(11, 6.2 * n_rows), squeeze=False)
     # room below each row for its legends (saved cropped to the drawn content)
-    fig.subplots_adjust(left=0.08, right=0.97, top=1 - 0.45 / (6.2 * n_rows),
+    # and above the first row for the figure's title, clear of the panels' own titles
+    fig.subplots_adjust(left=0.08, right=0.97, top=1 - 0.95 / (6.2 * n_rows),
                         bottom=1.3 / (6.2 * n_rows), hspace=0.42, wspace=0.3)
     colours = {"best": "tab:green", "median": "tab:blue", "worst": "tab:red"}
     prefix = f"{model_label}, " if model_label else ""
@@ -137,5 +138,6 @@ def plot_curves(
             ax.set_aspect("equal")
             ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=7, frameon=False)
     fig.suptitle(f"{model_label or 'model'}: test-set ROC (left) and precision-recall (right) "
-                 "curves of each category's best, median and worst target", fontsize=10)
+                 "curves of each category's best, median and worst target", fontsize=10,
+                 y=1 - 0.15 / (6.2 * n_rows), va="top")
     return save_figure(fig, Path(outdir) / stem, formats, tight=True)

@@ -20,8 +20,10 @@
   column per epoch, the best epoch (lowest validation loss) marked, and, from the ``settings.json``
   beside it, the seed and whether the run stopped by early stopping or at the epoch cap.
 
-Outputs, in one folder: ``report.html`` (the results page a person opens first: the verdict in
-three lines, then every table and figure, embedded; :mod:`danq.report.html`), ``summary.md`` (the
+Outputs, in one folder: ``report.html`` (the results page a person opens first: the answer to the
+benchmark's question and the goals, then every table and figure, embedded;
+:mod:`danq.report.html`), ``verdict.html`` (that first screen as a fragment, the start page of
+``snakemake --report``), ``summary.md`` (the
 same tables as text), ``tables.html`` (summary.md as HTML), ``summary.json`` (the same figures for
 programs), ``auc_by_category.tsv`` and ``training_curves.png``.
 
@@ -82,9 +84,11 @@ def build_report(
     scatter: str | os.PathLike[str] | None = None,
     curves: Mapping[str, str | os.PathLike[str]] | None = None,
     logos: Mapping[str, str | os.PathLike[str]] | None = None,
+    interpretation: Mapping[str, str | os.PathLike[str]] | None = None,
 ) -> dict[str, Any]:
     """Write summary.md, summary.json, auc_by_category.tsv, training_curves.png, the results
-    page report.html (:mod:`danq.report.html`) and tables.html (summary.md as HTML) to ``outdir``.
+    page report.html (:mod:`danq.report.html`), tables.html (summary.md as HTML) and
+    verdict.html (the first screen, a fragment) to ``outdir``.
 
     Parameters
     ----------
@@ -116,6 +120,9 @@ def build_report(
         Model label -> ``danq evaluate`` curves.png, embedded in report.html.
     logos
         Model label -> ``danq motifs`` logos_overview.png, embedded in report.html.
+    interpretation
+        Model label -> the workflow's interpretation folder (attribution accuracy, TF-MoDISco,
+        grammar experiment; :mod:`danq.report.interpretation`; needs ``truth``).
 
     Returns
     -------
@@ -129,7 +136,7 @@ def build_report(
     histories = dict(histories or {})
     tomtom = dict(tomtom or {})
     curves, logos = dict(curves or {}), dict(logos or {})
-    for label in list(histories) + list(tomtom) + list(curves) + list(logos):
+    for label in list(histories) + list(tomtom) + list(curves) + list(logos) + list(interpretation or {}):
         if label not in metrics:
             raise DanqError(f"danq report: model '{label}' has no --metrics file")
     from danq.report.html import data_uri
@@ -179,6 +186,12 @@ def build_report(
         from danq.variants.report import read_summary as read_variant_summary
 
         summary["variant_effect"] = read_variant_summary(variant_summary)
+    if interpretation:
+        from danq.report.interpretation import interpretation_section
+
+        if planted is None:
+            raise DanqError("danq report: --interpretation needs --truth (the planted motifs)")
+        summary["interpretation"] = interpretation_section(interpretation, planted, recovery)
     history_frames = {label: read_history(path) for label, path in histories.items()}
     outcomes = {label: training_outcome(frame, read_training_settings(histories[label]))
                 for label, frame in history_frames.items()}
@@ -193,7 +206,8 @@ def build_report(
     plot_training_curves(out / "training_curves.png", history_frames, outcomes,
                          {label: len(frame) for label, frame in frames.items()})
     markdown = render_markdown(summary, table)
-    page = _results_page(summary, markdown, out / "training_curves.png", scatter, curves, logos)
+    page = _results_page(summary, markdown, out / "training_curves.png", scatter, curves, logos,
+                         _interpretation_figures(summary, out))
     write_json(summary, out / "summary.json")
     with atomic_path(out / "summary.md") as tmp:
         tmp.write_text(markdown + "\n", encoding="utf-8")
@@ -201,6 +215,10 @@ def build_report(
         tmp.write_text(page, encoding="utf-8")
     with atomic_path(out / "tables.html") as tmp:
         tmp.write_text(tables_page(markdown), encoding="utf-8")
+    from danq.report.html import verdict_fragment
+
+    with atomic_path(out / "verdict.html") as tmp:
+        tmp.write_text(verdict_fragment(summary, markdown, SINGLE_PARITY_GOAL), encoding="utf-8")
     return summary
 
 
@@ -216,13 +234,14 @@ def tables_page(markdown: str) -> str:
 def _results_page(summary: Mapping[str, Any], markdown: str, training_png: Path,
                   scatter: str | os.PathLike[str] | None,
                   curves: Mapping[str, str | os.PathLike[str]],
-                  logos: Mapping[str, str | os.PathLike[str]]) -> str:
+                  logos: Mapping[str, str | os.PathLike[str]],
+                  interpretation: list[Any] | None = None) -> str:
     """report.html: the verdict first, then the summary's sections with their figures."""
     from danq.report.html import Figure, render_html
 
     models = list(summary.get("models", []))
     figures: dict[str, list[Figure]] = {"comparison": [], "curves": [], "motifs": [],
-                                        "training": []}
+                                        "training": [], "interpretation": interpretation or []}
     if scatter is not None:
         b, a = (models[1], models[0]) if len(models) == 2 else ("the challenger", "the baseline")
         figures["comparison"].append(Figure(
@@ -248,3 +267,12 @@ def _results_page(summary: Mapping[str, Any], markdown: str, training_png: Path,
         "is the best epoch (lowest validation loss), whose checkpoint was evaluated; the title "
         "says whether the run stopped by early stopping or at the epoch cap."))
     return render_html(summary, markdown, SINGLE_PARITY_GOAL, figures)
+
+
+def _interpretation_figures(summary: Mapping[str, Any], out: Path) -> list[Any]:
+    """The interpretation section's figures (drawn into ``out``), for report.html."""
+    if not summary.get("interpretation"):
+        return []
+    from danq.report.interpretation import interpretation_figures
+
+    return interpretation_figures(summary["interpretation"], out)

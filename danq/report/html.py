@@ -1,13 +1,15 @@
 """The run's results page: one self-contained ``report.html`` that a biologist reads first.
 
-``danq report`` writes it beside ``summary.md``. The first screen is the **verdict** in three
-lines, computed from the summary the report already holds:
+``danq report`` writes it beside ``summary.md``. The first screen answers the benchmark's
+question (:func:`grammar_answer`: has either model learned grammar, i.e. beaten the stronger
+baseline on grammar targets?), with the goals table beside it, then three lines computed from the
+summary the report already holds:
 
 1. who wins on which kind of target and by how much (per category: the challenger's share of
    targets with the higher PR AUC and the difference of the median PR AUCs; "on par" within
    :data:`danq.report.goals.SINGLE_PARITY_GOAL`);
 2. against which baselines (synthetic benchmark: on how many grammar targets each model beats the
-   presence-only baseline, i.e. has learned grammar);
+   stronger of the presence-only and marginal baselines, i.e. has learned grammar);
 3. against which ceilings (the oracle's median PR AUC per category beside each model's), and how
    uncertain all this is (targets per category, training seeds).
 
@@ -41,6 +43,8 @@ h3 { font-size: 1.05em; margin-top: 1.5em; }
 .verdict { background: #f3f7fb; border-left: 5px solid #2b6cb0; padding: 0.7em 1.1em;
            margin: 0.6em 0 1em; font-size: 1.08em; }
 .verdict p { margin: 0.35em 0; }
+.verdict p.answer { font-size: 1.15em; }
+.verdict h3 { font-size: 1.0em; margin: 0.8em 0 0.3em; }
 .note { color: #555; font-style: italic; }
 table { border-collapse: collapse; margin: 0.6em 0 1em; font-size: 0.92em; }
 th, td { border: 1px solid #d0d0d0; padding: 0.25em 0.6em; text-align: left; }
@@ -244,12 +248,20 @@ def verdict_lines(summary: Mapping[str, Any], parity: float) -> list[str]:
     section = summary.get("baselines") or {}
     learned = section.get("learned_grammar") or {}
     if learned:
-        counts = ", ".join(f"{m} on {v['n_beats_presence']}/{v['n_grammar']}"
+        counts = ", ".join(f"{m} on {v.get('n_beats_baselines', v['n_beats_presence'])}/"
+                           f"{v['n_grammar']}"
                            for m, v in learned.items())
         pwm = _baseline_medians(section, "pwm_scan")
-        second = ("**Against baselines.** Learned grammar (beats presence-only, which knows "
-                  f"which motifs are present, not their order): {counts} grammar targets."
+        second = ("**Against baselines.** Learned grammar (beats the stronger of presence-only "
+                  "and marginal, which know which motifs are present and where each sits, not "
+                  f"their order or spacing): {counts} grammar targets."
                   + (f" PWM scan: median PR AUC {pwm}." if pwm else ""))
+    elif "observed" in section.get("label_sets", []):  # real data: `danq baselines --pwm`
+        pwm = ", ".join(f"{r['category'] or 'all'} {r['pwm_scan']['median_pr_auc']:.2f}"
+                        for r in section["per_category"] if r["labels"] == "observed"
+                        and r["pwm_scan"]["median_pr_auc"] is not None)
+        second = ("**Against baselines.** PWM baseline (best match of the named JASPAR PWMs, "
+                  f"both strands; a reference, not a ceiling): median PR AUC {pwm}.")
     else:
         second = ("**Against baselines.** No baselines in this run (they exist only for the "
                   "synthetic benchmark, where the truth is known).")
@@ -270,6 +282,55 @@ def verdict_lines(summary: Mapping[str, Any], parity: float) -> list[str]:
         third = (f"**Ceilings.** None in this run (the oracle ceiling comes with the synthetic "
                  f"benchmark's baselines). {uncertainty}")
     return [first_line, second, third]
+
+
+#: The baselines that decide "learned grammar" (danq.report.baselines): a model has learned
+#: grammar on a target when it beats the stronger of these. A new one plugs in here.
+GRAMMAR_BASELINES = {"presence": "presence-only", "marginal": "marginal"}
+
+
+def stronger_grammar_baseline(section: Mapping[str, Any]) -> tuple[str, float] | None:
+    """The grammar-deciding baseline with the higher median PR AUC on the grammar targets
+    (noisy labels): ``(title, value)``, or None without baselines."""
+    for row in section.get("per_category", []):
+        if row.get("category") == "grammar" and row.get("labels") == "noisy":
+            values = [(title, row[source]["median_pr_auc"])
+                      for source, title in GRAMMAR_BASELINES.items()
+                      if isinstance(row.get(source), Mapping)
+                      and row[source].get("median_pr_auc") is not None]
+            return max(values, key=lambda v: v[1]) if values else None
+    return None
+
+
+def grammar_answer(summary: Mapping[str, Any]) -> str:
+    """The answer to the benchmark's question, first on the page: has either model learned
+    grammar, i.e. beaten the stronger baseline on grammar targets? '' without baselines."""
+    section = summary.get("baselines") or {}
+    learned = {m: v for m, v in (section.get("learned_grammar") or {}).items()
+               if v.get("n_grammar")}
+    if not learned:
+        return ""
+    counts = {m: v.get("n_beats_baselines", v.get("n_beats_presence", 0))
+              for m, v in learned.items()}
+    n = max(v["n_grammar"] for v in learned.values())
+    names = [GRAMMAR_BASELINES[s] for s in GRAMMAR_BASELINES
+             if s in section.get("sources", GRAMMAR_BASELINES)]
+    against = (f"the stronger of the {' and '.join(names)} baselines" if len(names) > 1
+               else f"the {names[0] if names else 'presence-only'} baseline")
+    medians = [f"{m} {_fmt(_median_pr(summary, m, 'grammar'))}" for m in learned]
+    stronger = stronger_grammar_baseline(section)
+    if stronger is not None:
+        medians.append(f"{stronger[0]} {_fmt(stronger[1])}")
+    evidence = f"median PR AUC on grammar targets: {', '.join(medians)}"
+    if not any(counts.values()):
+        who = "Neither model has" if len(learned) > 1 else f"{next(iter(learned))} has not"
+        subject = "either model" if len(learned) > 1 else next(iter(learned))
+        return (f"**{who} learned grammar.** On none of the {n} grammar targets does {subject} "
+                f"beat {against}, so any lead on grammar targets is motif detection, not order "
+                f"or spacing ({evidence}).")
+    parts = ", ".join(f"{m} on {k}/{learned[m]['n_grammar']}" for m, k in counts.items())
+    return (f"**Grammar learned** (beats {against} on a grammar target): {parts} grammar "
+            f"targets ({evidence}).")
 
 
 def _baseline_medians(section: Mapping[str, Any], source: str) -> str:
@@ -293,13 +354,50 @@ def _figure_html(fig: Figure) -> str:
             f'<img src="{data_uri(fig.path)}" alt="{html.escape(fig.title)}">{caption}</figure>')
 
 
+def first_screen(summary: Mapping[str, Any], markdown: str, parity: float,
+                 details: bool = True) -> str:
+    """The verdict box: the answer to the benchmark's question, the goals table beside it, then
+    (``details``) who wins, against which baselines and ceilings (:func:`verdict_lines`)."""
+    answer = grammar_answer(summary)
+    goals = [markdown_to_html(body) for heading, body in markdown_sections(markdown)
+             if heading.startswith("Goals")]
+    lines = verdict_lines(summary, parity) if details or not (answer or goals) else []
+    return ('<section class="verdict" id="verdict">'
+            + (f'<p class="answer">{inline(answer)}</p>' if answer else "")
+            + "".join(goals)
+            + "".join(f"<p>{inline(line)}</p>" for line in lines)
+            + "</section>")
+
+
+#: Styles of :func:`verdict_fragment`, scoped to its box (it sits inside another page).
+FRAGMENT_STYLE = """
+.danq-verdict { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1d1d1f;
+  background: #f3f7fb; border-left: 5px solid #2b6cb0; padding: 0.7em 1.1em; line-height: 1.45; }
+.danq-verdict p { margin: 0.45em 0; } .danq-verdict p.answer { font-size: 1.15em; }
+.danq-verdict h3 { font-size: 1.05em; font-weight: 600; margin: 0.8em 0 0.3em; }
+.danq-verdict table { border-collapse: collapse; margin: 0.4em 0 0.8em; font-size: 0.92em; }
+.danq-verdict th, .danq-verdict td { border: 1px solid #d0d0d0; padding: 0.25em 0.6em; }
+.danq-verdict th { background: #f5f5f5; text-align: left; }
+"""
+
+
+def verdict_fragment(summary: Mapping[str, Any], markdown: str, parity: float) -> str:
+    """The answer and the goals as an HTML fragment (no <html>, scoped styles; without them, the
+    three verdict lines): the start page of ``snakemake --report`` includes it
+    (workflow/report/workflow.rst), short enough for its first screen."""
+    box = first_screen(summary, markdown, parity, details=False).replace(
+        '<section class="verdict" id="verdict">', '<section class="danq-verdict">', 1)
+    return f"<style>{FRAGMENT_STYLE}</style>\n{box}\n"
+
+
 def render_html(summary: Mapping[str, Any], markdown: str, parity: float,
                 figures: Mapping[str, Sequence[Figure]]) -> str:
     """The whole page.
 
     ``figures`` maps a slot to its figures: ``comparison`` (after the head-to-head table),
-    ``curves`` (per-model test curves), ``motifs`` (logos, after motif recovery) and
-    ``training`` (training curves).
+    ``curves`` (per-model test curves), ``motifs`` (logos, after motif recovery),
+    ``interpretation`` (attributions, TF-MoDISco, grammar experiment) and ``training``
+    (training curves).
     """
     models = list(summary.get("models", []))
     title = (f"{models[1]} vs {models[0]}: test-set results" if len(models) == 2
@@ -323,9 +421,8 @@ def render_html(summary: Mapping[str, Any], markdown: str, parity: float,
     body: list[str] = [f"<h1>{inline(title)}</h1>"]
     if summary.get("note"):
         body.append(f'<p class="note">{inline(str(summary["note"]))}</p>')
-    body.append('<section class="verdict" id="verdict">'
-                + "".join(f"<p>{inline(line)}</p>" for line in verdict_lines(summary, parity))
-                + "</section>")
+    body.append(first_screen(summary, markdown, parity))
+    used.update(h for h in by_heading if h.startswith("Goals"))
     body.append('<nav>Below: <a href="#auc">AUC per category</a><a href="#figures">figures</a>'
                 '<a href="#baselines">baselines and decoys</a><a href="#motifs">motifs</a>'
                 '<a href="#training">training</a></nav>')
@@ -340,12 +437,14 @@ def render_html(summary: Mapping[str, Any], markdown: str, parity: float,
     body.append('</div><div id="motifs">')
     body += take("Planted motifs")
     body += [_figure_html(f) for f in figures.get("motifs", ())]
+    body.append('</div><div id="interpretation">')
+    body += take("Explaining the predictions")
+    body += [_figure_html(f) for f in figures.get("interpretation", ())]
     body.append('</div><div id="training">')
     body += [_figure_html(f) for f in figures.get("training", ())]
     body.append("</div>")
     body += take("Variant effects")
     body += take("Dataset")
-    body += take("Goals")
     body += [markdown_to_html(b) for h, b in sections if h and h not in used]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"

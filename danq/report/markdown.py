@@ -72,15 +72,23 @@ def render_markdown(summary: Mapping[str, Any], table: Any) -> str:
         lines += [f"## Planted motifs recovered by first-layer filters (TOMTOM E < "
                   f"{EVALUE_THRESHOLD}, the DanQ paper's criterion)", ""]
         labels = list(recovery)
-        lines.append("| motif | length (bp) | " + " | ".join(map(_cell, labels)) + " |")
+        # A model whose filters are narrower than every planted motif says so once, in its
+        # column's heading; otherwise a cell is marked only where its motif is the wider.
+        all_wider = {x: bool(recovery[x]["motifs"]) and all(
+            m.get("spannable") is False for m in recovery[x]["motifs"]) for x in labels}
+        headings = [_cell(x) + (f" ({recovery[x].get('kernel_width') or '?'}-bp filters, narrower "
+                                "than every motif)" if all_wider[x] else "") for x in labels]
+        lines.append("| motif | length (bp) | " + " | ".join(headings) + " |")
         lines.append("|---|---:|" + "---:|" * len(labels))
         first = recovery[labels[0]]["motifs"]
         for i, motif in enumerate(first):
             cells = []
             for label in labels:
                 m = recovery[label]["motifs"][i]
-                cell = f"yes ({m['n_filters']} filters)" if m["recovered"] else "no"
-                cells.append(cell + (" (wider than filter)" if m.get("spannable") is False else ""))
+                n = m["n_filters"]
+                cell = f"yes ({n} filter{'' if n == 1 else 's'})" if m["recovered"] else "no"
+                wider = m.get("spannable") is False and not all_wider[label]
+                cells.append(cell + (" (wider than filter)" if wider else ""))
             lines.append(f"| {_cell(motif['name'])} ({_cell(motif['id'])}) | "
                          f"{motif.get('length') or '?'} | "
                          + " | ".join(cells) + " |")
@@ -107,6 +115,10 @@ def render_markdown(summary: Mapping[str, Any], table: Any) -> str:
         from danq.variants.report import summary_markdown as variant_markdown
 
         lines += variant_markdown(summary["variant_effect"])
+    if summary.get("interpretation"):
+        from danq.report.interpretation import interpretation_markdown
+
+        lines += interpretation_markdown(summary["interpretation"])
     goals = summary.get("goals") or []
     if goals:
         lines += ["## Goals of the synthetic benchmark", "", "| goal | measured | met |",

@@ -72,15 +72,20 @@ def training_outcome(frame: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
             "stopped": stopped}
 
 
+def epochs_text(n: Any) -> str:
+    """``"1 epoch"``, ``"4 epochs"``."""
+    return f"{n} epoch{'' if n == 1 else 's'}"
+
+
 def stop_text(outcome: Mapping[str, Any]) -> str:
     """Why the run stopped, as a phrase: the epoch cap, early stopping or just the epochs run."""
     if outcome.get("stopped") == "epoch cap":
-        return (f"stopped at the epoch cap ({outcome['epoch_cap']} epochs), not by early "
+        return (f"stopped at the epoch cap ({epochs_text(outcome['epoch_cap'])}), not by early "
                 "stopping: more epochs might still help")
     if outcome.get("stopped") == "early stopping":
         return (f"early stopping after epoch {outcome['epochs_run']} (no better validation loss "
-                f"for {outcome['patience']} epochs)")
-    return f"{outcome.get('epochs_run')} epochs run"
+                f"for {epochs_text(outcome['patience'])})")
+    return f"{epochs_text(outcome.get('epochs_run'))} run"
 
 
 def plot_training_curves(path: str | os.PathLike[str], histories: Mapping[str, Any],

@@ -126,6 +126,8 @@ class Genome:
         FASTA file, plain or bgzip-compressed (``samtools faidx`` style). A gzip file that is not
         bgzip cannot be indexed: the error says to recompress it with ``bgzip``.
 
+    Notes
+    -----
     Chromosomes match with or without ``chr`` (``chrM``/``MT`` too); coordinates are 0-based,
     half-open, and windows reaching past a chromosome's ends are N-padded.
 

@@ -127,3 +127,20 @@ def test_report_lists_the_dataset_summary(genome_setup) -> None:
     with pytest.raises(DanqError, match="not a `danq build-dataset` summary"):
         build_report(setup["tmp"] / "r2", {"DanQ": metrics}, dataset_summary=bad)
 
+
+
+def test_an_empty_split_is_named_with_the_reason(genome_setup) -> None:
+    """A build where one split gets nothing warns, saying why (the build itself is usable)."""
+    setup = genome_setup
+    messages: list[str] = []
+    summary = build_dataset(setup["fasta"], setup["targets"], setup["tmp"] / "out",
+                            small_options(valid="chr7", test="chr8:1-20", chroms="chr1,chr7,chr8"),
+                            warn=messages.append)
+    assert summary["splits"]["train"]["windows"] and summary["splits"]["valid"]["windows"]
+    assert messages == ["the test split is empty: no usable window of the chromosomes used "
+                        "(chr1, chr7, chr8) lies inside --test chr8:1-20"]
+    messages.clear()
+    build_dataset(setup["fasta"], setup["targets"], setup["tmp"] / "out2",
+                  small_options(valid="chr1", test="chr2", chroms="chr1,chr2"),
+                  warn=messages.append)
+    assert messages == ["the train split is empty: every usable window lies in --valid or --test"]

@@ -68,3 +68,25 @@ def test_compare_rejects_different_target_sets(tmp_path):
     bad.write_text("name\tscore\nt1\t0.5\n")
     with pytest.raises(DanqError, match="missing column"):
         compare(a, bad, tmp_path / "o", plots=False)
+
+
+def test_scatter_labels_never_overlap_and_crowded_points_stay_unnamed():
+    """Issue 25: labels of clustered points overlapped; now each is placed clear of the others
+    and of other points, or left out."""
+    from danq.evaluation.compare import label_points
+    from danq.io.plotting import pyplot
+
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 6))
+    ax.set(xlim=(0, 1), ylim=(0, 1))
+    points = [(0.5 + 0.004 * i, 0.5 + 0.003 * i) for i in range(12)] + [(0.1, 0.9), (0.9, 0.1)]
+    ax.scatter(*zip(*points, strict=True))
+    fig.canvas.draw()
+    drawn = label_points(ax, [(f"target_{i}", x, y, "k") for i, (x, y) in enumerate(points)])
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in drawn]
+    assert all(not a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    names = {t.get_text() for t in drawn}
+    assert {"target_12", "target_13"} <= names  # isolated points are always named
+    assert len(drawn) < len(points)  # the tight cluster cannot name all twelve
+    plt.close(fig)

@@ -43,3 +43,23 @@ def test_no_scorable_target_still_draws_a_figure(tmp_path):
                             "roc_auc": [np.nan], "pr_auc": [np.nan]})
     written = plot_curves(np.zeros((5, 1)), np.zeros((5, 1)), metrics, tmp_path, formats=("svg",))
     assert "no scorable target" in written[0].read_text()
+
+
+def test_the_figure_title_clears_the_panel_titles(tmp_path, monkeypatch):
+    """Issue 25: the suptitle overlapped the first row's panel titles."""
+    import danq.evaluation.curves as curves
+
+    figures = []
+    monkeypatch.setattr(curves, "save_figure", lambda fig, *a, **k: figures.append(fig) or [])
+    rng = np.random.default_rng(0)
+    labels = (rng.random((60, 2)) < 0.4).astype(np.uint8)
+    probs = rng.random((60, 2)).astype(np.float32)
+    for categories in (["TF", "TF"], ["TF", "DNase"]):  # one row and two rows of panels
+        metrics = score_targets(probs, labels, ["a", "b"], categories)
+        curves.plot_curves(probs, labels, metrics, tmp_path, model_label="DanQ")
+    for fig in figures:
+        renderer = fig.canvas.get_renderer()
+        title = fig._suptitle.get_window_extent(renderer)
+        for ax in fig.axes:
+            assert not title.overlaps(ax.title.get_window_extent(renderer))
+            assert not title.overlaps(ax.get_window_extent(renderer))

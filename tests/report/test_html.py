@@ -76,6 +76,35 @@ def test_verdict_says_who_wins_against_baselines_and_ceilings(tmp_path: Path) ->
     assert "DeepSEA seed 7, DanQ seed 7" in ceilings
 
 
+def test_the_page_opens_with_the_answer_and_the_goals(tmp_path: Path) -> None:
+    import copy
+
+    from danq.report.html import grammar_answer
+
+    summary, page = build(tmp_path)
+    answer = grammar_answer(summary)
+    assert answer.startswith("**Grammar learned** (beats the ")
+    assert "DeepSEA on 0/4, DanQ on 3/4 grammar targets" in answer
+    # the evidence names the stronger baseline's median beside the models' (grammar, PR AUC)
+    assert "median PR AUC on grammar targets: DeepSEA 0.398, DanQ 0.565, " in answer
+    none = copy.deepcopy(summary)
+    for entry in none["baselines"]["learned_grammar"].values():
+        entry["n_beats_baselines"] = entry["n_beats_presence"] = 0
+    assert grammar_answer(none).startswith("**Neither model has learned grammar.** On none of "
+                                           "the 4 grammar targets does either model beat the ")
+    assert grammar_answer({"models": ["DanQ"]}) == ""  # no baselines, no answer line
+
+    text = page.read_text(encoding="utf-8")
+    verdict, end = text.index('id="verdict"'), text.index("</section>")
+    assert verdict < text.index('class="answer"') < text.index("Goals of the synthetic") < end
+    assert text.count("Goals of the synthetic") == 1 and end < text.index("Test-set AUC")
+    # the same first screen, as a fragment, is the start page of `snakemake --report`
+    fragment = (page.parent / "verdict.html").read_text(encoding="utf-8")
+    assert "<html" not in fragment and 'class="danq-verdict"' in fragment
+    assert "Grammar learned" in fragment and "Goals of the synthetic" in fragment
+    assert "Who wins" not in fragment  # short: the details are on report.html
+
+
 def test_page_embeds_every_figure_and_loads_nothing(tmp_path: Path) -> None:
     _, page = build(tmp_path)
     text = page.read_text(encoding="utf-8")

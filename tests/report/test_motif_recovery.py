@@ -59,7 +59,12 @@ def test_recovery_uses_evalue_reports_decoys_and_the_width_confound(tmp_path: Pa
 
     markdown = (tmp_path / "out" / "summary.md").read_text()
     assert "TOMTOM E < 0.01" in markdown
-    assert "| CTCF (MA0139.2) | 19 | no (wider than filter) | yes (1 filters) |" in markdown
+    # DeepSEA's filters are narrower than every motif: said once, in its column's heading,
+    # not in every cell; one filter is "1 filter".
+    assert "| motif | length (bp) | DeepSEA (8-bp filters, narrower than every motif) | DanQ |" \
+        in markdown
+    assert "| CTCF (MA0139.2) | 19 | no | yes (1 filter) |" in markdown
+    assert "wider than filter" not in markdown and "1 filters" not in markdown
     assert "| decoy false-match rate | | 2.5 % | 0.0 % |" in markdown
     assert "> DeepSEA's 8-bp first-layer filters cannot span" in markdown
 

@@ -41,3 +41,11 @@ def test_a_history_that_is_not_a_train_metrics_csv_is_an_error(tmp_path: Path, t
     path.write_text(text)
     with pytest.raises(DanqError, match=message):
         read_history(path)
+
+
+def test_one_epoch_is_singular() -> None:
+    assert stop_text({"stopped": "epoch cap", "epoch_cap": 1}).startswith(
+        "stopped at the epoch cap (1 epoch),")
+    assert stop_text({"stopped": "early stopping", "epochs_run": 3, "patience": 1}).endswith(
+        "for 1 epoch)")
+    assert stop_text({"epochs_run": 1}) == "1 epoch run"

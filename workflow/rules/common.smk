@@ -141,10 +141,14 @@ def report_inputs(wildcards):
     if SOURCE == "simulate":
         files["truth"] = f"{SIMULATED}/truth.json"
         files["baselines"] = f"{OUT}/baselines/summary.json"
+    elif PWM_BASELINE:  # baselines.smk: the PWM baseline of real data
+        files["baselines"] = f"{OUT}/baselines/summary.json"
     if SOURCE == "peaks":
         files["dataset"] = f"{OUT}/data/summary.json"
     for summary in variant_outputs():  # variant_effect.smk: the variant report, when configured
         files["variants"] = summary
+    for model in ENABLED_MODELS:  # interpret.smk: attributions, TF-MoDISco, grammar experiment
+        files.update({f"interpret_{model}_{k}": v for k, v in interpret_files(model).items()})
     return files
 
 
@@ -162,6 +166,28 @@ def baselines_options(wildcards, input):
         f"--predictions {MODEL_LABELS[model]}={input[f'predictions_{model}']}"
         for model in ENABLED_MODELS
     )
+
+
+PWM_BASELINE = (config.get("baselines") or {}).get("pwm") or []  # real data: baselines.smk
+
+
+def pwm_baseline_inputs(wildcards):
+    """The test dataset and each enabled model's test predictions, for the PWM baseline."""
+    files = {"data": dataset("test")}
+    for model in ENABLED_MODELS:
+        files[f"predictions_{model}"] = f"{OUT}/evaluate/{model}/predictions.h5"
+    return files
+
+
+def pwm_baseline_options(wildcards, input):
+    """`--pwm` per configured value, the JASPAR release and each model's predictions."""
+    options = [f"--pwm {shlex.quote(value)}" for value in PWM_BASELINE]
+    release = (config.get("baselines") or {}).get("release") or "JASPAR2024"
+    options.append(f"--release {shlex.quote(release)}")
+    for model in ENABLED_MODELS:
+        pair = f"{MODEL_LABELS[model]}={input[f'predictions_{model}']}"
+        options.append(f"--predictions {shlex.quote(pair)}")
+    return " ".join(options)
 
 
 def report_options(wildcards, input):
@@ -185,6 +211,9 @@ def report_options(wildcards, input):
         options.append(f"--dataset-summary {input.dataset}")
     if "variants" in input.keys():
         options.append(f"--variant-summary {input.variants}")
+    for model in ENABLED_MODELS:  # interpret.smk: the run's interpretation folder
+        if interpret_files(model):
+            options.append(f"--interpretation {MODEL_LABELS[model]}={OUT}/interpret/{model}")
     return " ".join(options)
 
 
@@ -270,3 +299,79 @@ def variant_report_options(wildcards, input):
     if "truth" in input.keys():
         options.append(f"--truth {input.truth}")
     return " ".join(options)
+
+
+TRACKS = config.get("predict_tracks") or {}
+TRACK_DIR = f"{OUT}/tracks"
+
+
+def track_genome():
+    """The FASTA of predict_tracks: its genome, else data.genome (peaks source), else
+    variants.genome; a config error naming the key when none is set."""
+    genome = TRACKS.get("genome") or (config["data"].get("genome") if SOURCE == "peaks" else None)
+    genome = genome or VARIANTS.get("genome")
+    if not genome:
+        raise ValueError("config: predict_tracks.enabled needs predict_tracks.genome (a FASTA)")
+    return genome
+
+
+def track_outputs():
+    """One track folder per enabled run when predict_tracks is enabled, else nothing."""
+    if not TRACKS.get("enabled", False) or not ENABLED_MODELS:
+        return []
+    return [f"{TRACK_DIR}/{m}" for m in ENABLED_MODELS]
+
+
+def track_options(wildcards):
+    """`danq predict --tile` options of predict_tracks (region, step, format, targets)."""
+    options = [
+        f"--tile {shlex.quote(str(TRACKS.get('region', 'chr22')))}",
+        f"--step {int(TRACKS.get('step', 200))}",
+        f"--format {TRACKS.get('format', 'bigwig')}",
+        f"--batch-size {int(TRACKS.get('batch_size', 256))}",
+        optional_option("--targets", TRACKS.get("targets")),
+    ]
+    return " ".join(o for o in options if o)
+
+
+# Ground truth of the synthetic benchmark (interpret.smk): attributions, TF-MoDISco, grammar.
+
+INTERPRET = config["interpret"]
+INTERPRET_DIR = f"{OUT}/interpret"
+# Architectures holding an LSTM: DeepLIFT/SHAP has no rule through it (danq attribute refuses them).
+RECURRENT_ARCHS = {"danq", "danq-jaspar"}
+
+
+def grammar_targets():
+    """Grammar targets of the simulation, name -> [motif A, motif B] (TF names or matrix IDs), read
+    from the same parameters `danq simulate` plants (data.simulate.config, else danq's defaults)."""
+    from danq.simulation.config import SimulationParams, load_config, params_from_mapping
+
+    path = config["data"]["simulate"]["config"]
+    params = params_from_mapping(load_config(path), source=path) if path else SimulationParams()
+    return {t["name"]: list(t["motifs"]) for t in params.targets
+            if t.get("category") == "grammar" and len(t["motifs"]) == 2}
+
+
+INTERPRET_ON = bool(INTERPRET["enabled"]) and SOURCE == "simulate" and bool(ENABLED_MODELS)
+GRAMMAR_TARGETS = grammar_targets() if INTERPRET_ON and INTERPRET["marginalize"] else {}
+
+
+def interpret_methods(model):
+    """The configured attribution methods a run can take (DeepLIFT/SHAP only without an LSTM)."""
+    arch = config["models"][model]["arch"]
+    return [m for m in INTERPRET["methods"]
+            if not (m == "deeplift-shap" and arch in RECURRENT_ARCHS)]
+
+
+def interpret_files(model):
+    """What the report reads of a run's interpretation (empty when the stage is off)."""
+    if not INTERPRET_ON:
+        return {}
+    base = f"{INTERPRET_DIR}/{model}"
+    files = {f"accuracy_{m}": f"{base}/attribute/{m}/accuracy.tsv" for m in interpret_methods(model)}
+    if INTERPRET["modisco"]:
+        files["modisco"] = f"{base}/modisco/summary.json"
+    for target in GRAMMAR_TARGETS:
+        files[f"marginalize_{target}"] = f"{base}/marginalize/{target}/summary.json"
+    return files

@@ -1,5 +1,13 @@
 # The science summary (AUC per category, wins, motif recovery) and training curves (`danq report`).
 
+# Cheap rules (seconds, little memory) run on the submitting host, not as cluster jobs.
+localrules:
+    all,
+    compare,
+    report,
+    variant_report,
+
+
 
 rule report:
     input:
@@ -20,6 +28,9 @@ rule report:
             labels={"page": "tables only"},
         ),
         markdown=f"{OUT}/report/summary.md",
+        # The answer and the goals as an HTML fragment: the start page of `snakemake --report`
+        # (report/workflow.rst) shows it, so the report opens on the results.
+        verdict=f"{OUT}/report/verdict.html",
         summary=f"{OUT}/report/summary.json",
         categories=f"{OUT}/report/auc_by_category.tsv",
         curves=report(

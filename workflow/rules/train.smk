@@ -35,6 +35,10 @@ rule train:
                                 ("--valid-samples", "valid_samples"))
         ).strip(),
         device=config["device"],
+        # torchrun starts one process per GPU; the job's CPUs (threads) are shared among them.
+        rank_threads=lambda wildcards, threads: max(
+            1, threads // max(1, config["models"][wildcards.model].get("gpus", 1))
+        ),
     log:
         "logs/train/{model}.log",
     benchmark:
@@ -49,5 +53,5 @@ rule train:
         "-o {params.outdir} --epochs {params.epochs} --batch-size {params.batch_size} "
         "--patience {params.patience} --seed {params.seed} {params.optimizer} {params.lr} {params.model_args} "
         "{params.validation} "
-        "--device {params.device} --precision {params.precision} --threads {threads} "
+        "--device {params.device} --precision {params.precision} --threads {params.rank_threads} "
         "--overwrite --no-progress > {log} 2>&1"

@@ -45,7 +45,7 @@ if variant_source() is not None:
             options=variant_effect_options,
             batch_size=VARIANTS.get("batch_size", VARIANT_BATCH_SIZE),
             rc="--rc" if config["evaluate"]["rc_average"] else "--no-rc",
-            precision=lambda wildcards: config["models"][wildcards.model]["precision"],
+            precision=VARIANTS.get("precision", "fp32"),
             device=config["device"],
         log:
             "logs/variant_effect/{model}.log",
