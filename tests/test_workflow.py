@@ -345,8 +345,8 @@ def test_snakemake_stops_on_a_wrong_key_with_a_clear_message(tmp_path: Path) -> 
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("danq") is None, reason="the danq console script is not on PATH")
-def test_tiny_end_to_end_run(tmp_path: Path) -> None:
-    result = snakemake(tmp_path, TEST_CONFIG, "--cores", "2", timeout=600)
+def test_tiny_end_to_end_run(tiny_workflow_run) -> None:
+    tmp_path, result = tiny_workflow_run  # one run per session (tests/conftest.py)
     assert result.returncode == 0, result.stdout[-5000:]
     out = tmp_path / "results"
     for model in ("deepsea", "danq"):

@@ -61,11 +61,23 @@ def full_logits(model: torch.nn.Module, tokens: np.ndarray) -> np.ndarray:
 
 
 def brute_force_ism(model: torch.nn.Module, tokens: np.ndarray) -> np.ndarray:
-    """(T, 4, L) Δlogit by running every single-base mutant through the model."""
+    """(T, 4, L) Δlogit by running every single-base mutant through a float64 copy of the model.
+
+    float64, because the fp32 full path is itself only good to a few 1e-6 (its kernels round
+    differently with the batch's size): the engine is held to the exact values, not to that noise.
+    """
+    import copy
+
+    exact = copy.deepcopy(model).double()
     length = len(tokens)
     mutants = np.repeat(tokens[None], 4 * length, axis=0)
     mutants[np.arange(4 * length), np.repeat(np.arange(length), 4)] = np.tile(np.arange(4), length)
-    delta = full_logits(model, mutants) - full_logits(model, tokens[None])
+
+    def logits(rows: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return exact(torch.from_numpy(tokens_to_one_hot(rows)).double()).numpy()
+
+    delta = logits(mutants) - logits(tokens[None])
     return delta.reshape(length, 4, -1).transpose(2, 1, 0)
 
 
