@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import time
 
 import numpy as np
@@ -35,6 +34,7 @@ from sklearn.metrics import roc_auc_score
 import danq
 from danq.encoders import tokens_to_one_hot
 from danq.models import DanQ
+from danq.runtime import cpu_name
 
 #: The planted motif's consensus; each site is sampled from a PWM peaked at it (0.85 per column).
 CONSENSUS = "CCGCGAGGGGGCGCT"
@@ -42,15 +42,6 @@ CONSENSUS = "CCGCGAGGGGGCGCT"
 BACKGROUND = np.array([0.295, 0.205, 0.205, 0.295])
 METHODS = (("ism", {}), ("ig", {"n_steps": 50}), ("saliency", {}))
 
-
-def cpu_name() -> str:
-    try:
-        for line in open("/proc/cpuinfo", encoding="ascii", errors="replace"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def motif_pwm() -> np.ndarray:

@@ -29,6 +29,7 @@ import torch
 
 from danq.formats.dataset_writer import DatasetWriter
 from danq.models import build_model
+from danq.runtime import cpu_name
 from danq.training import TrainConfig, resolve, train
 from danq.training.batches import ChunkedBatches
 from danq.training.optimizers import (
@@ -107,8 +108,7 @@ def main() -> None:
         work = Path(folder)
         write_dataset(work / "train.h5", args.n, 0)
         write_dataset(work / "valid.h5", args.n_valid, 1)
-        cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                    if line.startswith("model name")), "unknown CPU")
+        cpu = cpu_name()
         print(f"# {args.arch} published size, {args.n} x 1 kb samples, fp32, {args.threads} "
               f"threads; {cpu}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
               "(shared machine)")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import platform
 import tempfile
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from danq.formats.dataset_writer import DatasetWriter
+from danq.runtime import cpu_name
 from danq.training import TrainConfig, train
 
 MOTIF = np.array([0, 2, 3, 1, 0, 1, 2, 3, 2, 0], dtype=np.uint8)  # AGTCACGTGA
@@ -38,15 +38,6 @@ def planted_set(path: Path, n: int, length: int, seed: int) -> Path:
         writer.append(tokens, labels, [f"s{i}" for i in range(n)])
     return path
 
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main() -> None:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import tempfile
 import textwrap
@@ -40,6 +39,7 @@ import torch
 from danq.encoders import tokens_to_one_hot
 from danq.inference.incremental import ism_logits
 from danq.models import DanQ, DeepSEA
+from danq.runtime import cpu_name
 
 ARCHS = {"deepsea": DeepSEA, "danq": DanQ}
 
@@ -72,15 +72,6 @@ SELENE_CHILD = textwrap.dedent("""
     print(json.dumps({"seconds": time.perf_counter() - start}))
 """)
 
-
-def cpu_name() -> str:
-    try:
-        for line in open("/proc/cpuinfo", encoding="ascii", errors="replace"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def mutant_one_hot(tokens: np.ndarray) -> torch.Tensor:

@@ -40,6 +40,8 @@ from pathlib import Path
 
 import numpy as np
 
+from danq.runtime import cpu_name
+
 MODEL_SIZES = {
     "published": {},
     "small": {"conv_channels": 32, "lstm_hidden": 16, "dense_hidden": 64},
@@ -159,12 +161,6 @@ def run_child(python: str, code: str, args: dict, env: dict[str, str]) -> dict:
     return {**json.loads(result.stdout.strip().splitlines()[-1]), "process_seconds": wall,
             "process_cpu_seconds": cpu}
 
-
-def cpu_name() -> str:
-    for line in open("/proc/cpuinfo", encoding="ascii", errors="replace"):
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown CPU"
 
 
 def read_vcf_snvs(path: Path) -> list[tuple[str, int, str, str]]:

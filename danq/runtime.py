@@ -79,16 +79,28 @@ def resolve_device(name: str = "auto") -> Any:
     raise DanqError(f"--device {name}: expected one of auto, cpu, cuda, cuda:N")
 
 
-def cpu_flags() -> set[str]:
-    """The CPU's feature flags from /proc/cpuinfo (empty where there is none, e.g. macOS)."""
+def _cpuinfo_field(name: str) -> str | None:
+    """The first ``name`` line of /proc/cpuinfo, or None (no such file, e.g. macOS, or no line)."""
     try:
         with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
             for line in handle:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
+                if line.startswith(name):
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return set()
+    return None
+
+
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags from /proc/cpuinfo (empty where there is none, e.g. macOS)."""
+    return set((_cpuinfo_field("flags") or "").split())
+
+
+def cpu_name() -> str:
+    """The CPU's model name, for naming the machine of every measured figure."""
+    import platform
+
+    return _cpuinfo_field("model name") or platform.processor() or "unknown CPU"
 
 
 def native_bf16(device: Any) -> bool:

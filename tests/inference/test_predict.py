@@ -20,23 +20,9 @@ from danq.formats.predictions import format_probabilities, format_rows, read_pre
 from danq.inference.predict import DEFAULT_MODEL, predict_fasta
 from danq.models.checkpoint import save_checkpoint
 from danq.models.info import ModelInfo
-from tests.helpers import tiny_danq
 
 LENGTH = 40
 TARGETS = ["DNase|a", "CTCF|b", "H3K4me3|c"]
-
-
-@pytest.fixture
-def model():
-    return tiny_danq(LENGTH, len(TARGETS))
-
-
-@pytest.fixture
-def checkpoint(tmp_path, model):
-    path = tmp_path / "tiny.pt"
-    save_checkpoint(path, model, {"target_names": TARGETS,
-                                  "target_categories": ["DNase", "TF", "histone"]})
-    return path
 
 
 def random_seqs(n: int, length: int, seed: int = 1) -> list[str]:

@@ -18,9 +18,8 @@ from danq.inference.tiling import (
     tile_bins,
     window_starts,
 )
-from danq.models.checkpoint import save_checkpoint
 from danq.sequence.genome import Genome
-from tests.helpers import run_danq, tiny_danq
+from tests.helpers import run_danq
 
 LENGTH = 40
 TARGETS = ["8988T|DNase|None", "GM12878|CTCF|None", "K562|H3K4me3|None"]
@@ -43,19 +42,6 @@ def genome_fa(tmp_path):
 def genome(genome_fa):
     with Genome(genome_fa) as g:
         yield g
-
-
-@pytest.fixture
-def model():
-    return tiny_danq(LENGTH, len(TARGETS))
-
-
-@pytest.fixture
-def checkpoint(tmp_path, model):
-    path = tmp_path / "tiny.pt"
-    save_checkpoint(path, model, {"target_names": TARGETS,
-                                  "target_categories": ["DNase", "TF", "histone"]})
-    return path
 
 
 def expected(model, genome, chrom, starts, step):
