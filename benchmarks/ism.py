@@ -18,7 +18,8 @@ sequence) is scored, in one process and in this order:
 
 Usage: ``python benchmarks/ism.py [--archs deepsea,danq] [--n 1] [--threads 2]
 [--selene-venv /tmp/peers/selene]``. Wall and CPU seconds (user + system of this
-process, or of the Selene child) are printed: on a shared machine the CPU-time ratios are the
+process, or of the Selene child) and peak memory (resident memory above the call's start, sampled
+every 5 ms; for Selene the child's whole peak) are printed: on a shared machine the CPU-time ratios are the
 steadier figure; absolute times are not comparable across runs (the load average is printed).
 """
 
@@ -86,12 +87,38 @@ def mutant_one_hot(tokens: np.ndarray) -> torch.Tensor:
 
 
 CPU: dict[str, float] = {}  # CPU seconds of the last timed call (steadier on a shared machine)
+PEAK: dict[str, float] = {}  # peak resident memory of the last timed call above its start, MiB
+
+
+def resident_mib() -> float:
+    """This process's resident set size now (Linux /proc), MiB."""
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def timed(function, *args, **kwargs):
+    """Run ``function``: wall seconds and result; CPU seconds and peak extra RSS (sampled every
+    5 ms by a thread) in CPU["last"] and PEAK["last"]."""
+    import threading
+
+    base = resident_mib()
+    peak = [base]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.005):
+            peak[0] = max(peak[0], resident_mib())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     start, cpu = time.perf_counter(), time.process_time()
-    result = function(*args, **kwargs)
+    try:
+        result = function(*args, **kwargs)
+    finally:
+        done.set()
+        sampler.join()
     CPU["last"] = time.process_time() - cpu
+    PEAK["last"] = max(peak[0], resident_mib()) - base
     return time.perf_counter() - start, result
 
 
@@ -147,7 +174,7 @@ def main() -> None:
           f"{args.threads} threads, fp32, no RC, {args.n} x 1 kb sequences = {mutants} mutants; "
           f"load average {os.getloadavg()[0]:.1f} (shared machine)")
     print("arch\ttool\twall_s\tcpu_s\tmutants_per_s\twall_vs_danq_full\tcpu_vs_danq_full\t"
-          "wall_vs_bare\tcpu_vs_bare\tmax_abs_dlogit_vs_full")
+          "wall_vs_bare\tcpu_vs_bare\tpeak_extra_rss_mib\tmax_abs_dlogit_vs_full")
     for arch in args.archs.split(","):
         torch.manual_seed(0)
         model = ARCHS[arch]().eval()
@@ -162,7 +189,8 @@ def main() -> None:
             cpu_vs_full = f"{cpu_full / cpu[tool]:.2f}x" if cpu_full else "-"
             print(f"{arch}\t{tool}\t{seconds:.1f}\t{cpu[tool]:.1f}\t{mutants / seconds:.0f}\t"
                   f"{vs_full}\t{cpu_vs_full}\t{seconds / bare:.2f}\t"
-                  f"{cpu[tool] / cpu['bare loop (pre-encoded)']:.2f}\t{err}", flush=True)
+                  f"{cpu[tool] / cpu['bare loop (pre-encoded)']:.2f}\t{PEAK['last']:.0f}\t{err}",
+                  flush=True)
 
         batches = [mutant_one_hot(t) for t in tokens]
         bare = bare_loop(model, batches, args.batch_size)
@@ -199,6 +227,7 @@ def main() -> None:
                 after = resource.getrusage(resource.RUSAGE_CHILDREN)
                 CPU["last"] = (after.ru_utime + after.ru_stime
                                - before.ru_utime - before.ru_stime)
+                PEAK["last"] = after.ru_maxrss / 1024  # the child's whole peak RSS (KiB -> MiB)
                 if result.returncode:
                     print(f"# selene failed: {result.stderr[-500:]}")
                 else:
