@@ -109,6 +109,14 @@ def tokens_to_one_hot(
     return out
 
 
+def one_hot_to_tokens(x: np.ndarray) -> np.ndarray:
+    """Tokens ``(..., L)`` uint8 of a one-hot (or soft) array ``(..., 4, L)`` in ACGT order: each
+    column's largest channel; an all-zero column is N (token 4), the inverse of
+    :func:`tokens_to_one_hot`."""
+    x = np.asarray(x)
+    return np.where(x.sum(axis=-2) > 0, x.argmax(axis=-2), 4).astype(np.uint8)
+
+
 def one_hot(seq: str, alphabet: str = ACGT, dtype: Any = np.float32) -> np.ndarray:
     """One-hot encode one sequence as a ``(4, L)`` array with rows in ``alphabet`` order.
 

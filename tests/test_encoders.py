@@ -168,3 +168,10 @@ def test_fit_length_keeps_centre(seq, length):
         assert seq in out
     else:
         assert out in seq
+
+
+def test_one_hot_to_tokens_inverts_tokens_to_one_hot() -> None:
+    tokens = E.tokens_batch(["ACGTN", "NNTGA"])
+    assert np.array_equal(E.one_hot_to_tokens(E.tokens_to_one_hot(tokens)), tokens)
+    soft = np.array([[0.1, 0.0], [0.7, 0.0], [0.1, 0.0], [0.1, 0.0]])  # (4, L): C, then N
+    assert E.one_hot_to_tokens(soft).tolist() == [1, 4]

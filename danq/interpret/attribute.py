@@ -170,14 +170,14 @@ def settings_attrs(method: Method, options: Mapping[str, Any], predictor: Any) -
 
 def _tokens_of(sequences: Sequence[str] | np.ndarray | Any) -> tuple[np.ndarray | list, list[str]]:
     """Token rows (or a list of rows) and names for the API's inputs."""
-    from danq.encoders import to_tokens
+    from danq.encoders import one_hot_to_tokens, to_tokens
 
     if isinstance(sequences, str):
         raise DanqError("sequences: expected a list of sequences, got one string")
     if hasattr(sequences, "shape"):
         array = np.asarray(sequences.detach().cpu() if hasattr(sequences, "detach") else sequences)
         if array.ndim == 3 and array.shape[1] == 4:  # one-hot (N, 4, L): argmax, all-zero -> N
-            tokens = np.where(array.sum(axis=1) > 0, array.argmax(axis=1), 4).astype(np.uint8)
+            tokens = one_hot_to_tokens(array)
         elif array.ndim == 2:
             tokens = array.astype(np.uint8)
             if tokens.size and tokens.max() > 4:

@@ -63,10 +63,9 @@ class PlantMotif:
         column by column from the matrix (``sampled``)."""
         if planting == "consensus":
             return np.repeat(self.ppm.argmax(axis=0)[None, :].astype(np.uint8), n, axis=0)
-        cumulative = np.cumsum(self.ppm.T, axis=1)
-        cumulative[:, -1] = 1.0
-        draws = rng.random((n, self.width, 1))
-        return (draws >= cumulative[None]).sum(axis=2).clip(0, 3).astype(np.uint8)
+        from danq.simulation.sampling import sample_from_probabilities
+
+        return sample_from_probabilities(self.ppm.T, n, rng)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -181,15 +180,13 @@ def shuffled_backgrounds(
     import torch
     from tangermeme.ersatz import dinucleotide_shuffle
 
-    from danq.encoders import tokens_to_one_hot
+    from danq.encoders import one_hot_to_tokens, tokens_to_one_hot
     from danq.formats.sources import sample_tokens
 
     tokens = sample_tokens(path, sequence_length=length, min_length=1, max_sequences=n, seed=seed)
     x = torch.from_numpy(tokens_to_one_hot(tokens))
     shuffled = dinucleotide_shuffle(x, n=1, random_state=seed, allow_N=True)[:, 0].numpy()
-    out = shuffled.argmax(axis=1).astype(np.uint8)
-    out[shuffled.sum(axis=1) == 0] = 4
-    return out
+    return one_hot_to_tokens(shuffled)
 
 
 def load_backgrounds(spec: Any, length: int, *, n: int = 100, seed: int = 0) -> np.ndarray:

@@ -77,12 +77,17 @@ def sample_background(
     return tokens
 
 
+def sample_from_probabilities(probs: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` sites (n, w) uint8 drawn column by column from ``probs`` (w, 4), ACGT columns."""
+    cumulative = np.cumsum(probs, axis=1)
+    cumulative[:, -1] = 1.0
+    uniforms = rng.random((n, len(probs), 1))
+    return (uniforms >= cumulative[None, :, :]).sum(axis=2).clip(0, 3).astype(np.uint8)
+
+
 def sample_sites(motif: Motif, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` sites (n, motif.length) uint8 drawn column by column from the motif's PFM."""
-    cumulative = np.cumsum(motif.probs, axis=1)
-    cumulative[:, -1] = 1.0
-    uniforms = rng.random((n, motif.length, 1))
-    return (uniforms >= cumulative[None, :, :]).sum(axis=2).clip(0, 3).astype(np.uint8)
+    return sample_from_probabilities(motif.probs, n, rng)
 
 
 # ----------------------------------------------------------------------------------------------
