@@ -155,6 +155,11 @@ def baseline_section(baselines_dir: str | os.PathLike[str],
             "learned_grammar_definition": LEARNED_GRAMMAR if "oracle" in present else ""}
 
 
+#: The baselines that decide "learned grammar" (source -> title): a model has learned grammar on
+#: a target when it beats the stronger of these (:func:`_learned_entry`); the report names them.
+GRAMMAR_BASELINES = {"presence": "presence-only", "marginal": "marginal"}
+
+
 def _learned_entry(target: str, value: Any, spread: Mapping[tuple[str, str], float],
                    model: str) -> dict[str, Any]:
     """One model on one grammar target: its PR AUC, the two baselines' and whether it beats

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from danq.errors import DanqError
+from danq.report.baselines import GRAMMAR_BASELINES
 
 STYLE = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 0 auto;
@@ -248,8 +249,7 @@ def verdict_lines(summary: Mapping[str, Any], parity: float) -> list[str]:
     section = summary.get("baselines") or {}
     learned = section.get("learned_grammar") or {}
     if learned:
-        counts = ", ".join(f"{m} on {v.get('n_beats_baselines', v['n_beats_presence'])}/"
-                           f"{v['n_grammar']}"
+        counts = ", ".join(f"{m} on {v['n_beats_baselines']}/{v['n_grammar']}"
                            for m, v in learned.items())
         pwm = _baseline_medians(section, "pwm_scan")
         second = ("**Against baselines.** Learned grammar (beats the stronger of presence-only "
@@ -284,11 +284,6 @@ def verdict_lines(summary: Mapping[str, Any], parity: float) -> list[str]:
     return [first_line, second, third]
 
 
-#: The baselines that decide "learned grammar" (danq.report.baselines): a model has learned
-#: grammar on a target when it beats the stronger of these. A new one plugs in here.
-GRAMMAR_BASELINES = {"presence": "presence-only", "marginal": "marginal"}
-
-
 def stronger_grammar_baseline(section: Mapping[str, Any]) -> tuple[str, float] | None:
     """The grammar-deciding baseline with the higher median PR AUC on the grammar targets
     (noisy labels): ``(title, value)``, or None without baselines."""
@@ -310,8 +305,7 @@ def grammar_answer(summary: Mapping[str, Any]) -> str:
                if v.get("n_grammar")}
     if not learned:
         return ""
-    counts = {m: v.get("n_beats_baselines", v.get("n_beats_presence", 0))
-              for m, v in learned.items()}
+    counts = {m: v["n_beats_baselines"] for m, v in learned.items()}
     n = max(v["n_grammar"] for v in learned.values())
     names = [GRAMMAR_BASELINES[s] for s in GRAMMAR_BASELINES
              if s in section.get("sources", GRAMMAR_BASELINES)]
