@@ -32,7 +32,7 @@ import numpy as np
 
 from danq.encoders import ACGT, tokens_to_one_hot
 from danq.errors import DanqError
-from danq.io.hdf5 import open_h5
+from danq.io.hdf5 import open_h5, read_strings
 
 FORMAT = "danq-dataset"
 FORMAT_VERSION = 1
@@ -40,10 +40,6 @@ MAX_TOKEN = 4  # A,C,G,T = 0..3, N = 4
 #: datasets up to this many bytes of tokens + labels have every value checked when opened;
 #: larger ones are checked block by block as they are read (a full scan would cost minutes)
 FULL_CHECK_BYTES = 64 << 20
-
-
-def _decoded(values: np.ndarray) -> list[str]:
-    return [s.decode() if isinstance(s, bytes) else str(s) for s in values]
 
 
 def _check_values(
@@ -153,9 +149,9 @@ class DanqDataset:
         self.sequence_length = int(f.attrs["sequence_length"])
         self.alphabet = str(f.attrs.get("alphabet", ACGT))
         self.source = str(f.attrs.get("source", ""))
-        self.target_names = _decoded(f["target_names"][:])
+        self.target_names = read_strings(f["target_names"])
         self.target_categories = (
-            _decoded(f["target_categories"][:]) if "target_categories" in f
+            read_strings(f["target_categories"]) if "target_categories" in f
             else [""] * len(self.target_names)
         )
         self.has_labels = "labels" in f

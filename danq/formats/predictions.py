@@ -34,7 +34,7 @@ import numpy as np
 
 from danq.errors import DanqError
 from danq.io import h5_writes
-from danq.io.hdf5 import AppendableH5, open_h5
+from danq.io.hdf5 import AppendableH5, open_h5, read_strings
 
 PREDICTIONS_FORMAT = "danq-predictions"
 PREDICTIONS_FORMAT_VERSION = 1
@@ -243,7 +243,7 @@ def read_predictions(path: str | os.PathLike[str]) -> dict[str, Any]:
             raise DanqError(f"{p}: not a danq predictions file")
 
         def strings(key: str) -> list[str]:
-            return [s.decode() if isinstance(s, bytes) else str(s) for s in f[key][:]]
+            return read_strings(f[key])
 
         return {
             "probabilities": f["probabilities"][:].astype(np.float32, copy=False),

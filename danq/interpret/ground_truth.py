@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from danq.errors import DanqError
-from danq.io.hdf5 import open_h5
+from danq.io.hdf5 import open_h5, read_strings
 from danq.simulation.oracle import oracle_scores
 from danq.simulation.truth import SplitTruth, read_truth
 
@@ -70,9 +70,7 @@ def score_attributions(
     target_of = {name: t for t, name in enumerate(split_truth.target_names)}
     with open_h5(attributions) as h5:
         try:
-            names = [n.decode() if isinstance(n, bytes) else str(n) for n in h5["names"][()]]
-            target_names = [t.decode() if isinstance(t, bytes) else str(t)
-                            for t in h5["target_names"][()]]
+            names, target_names = read_strings(h5["names"]), read_strings(h5["target_names"])
             dataset = h5["attributions"]
             n, n_targets, _, length = dataset.shape
         except (KeyError, ValueError) as exc:
@@ -116,7 +114,7 @@ def accuracy_table(attributions: str | os.PathLike[str], truth: str | os.PathLik
     with open_h5(attributions) as h5:
         if "names" not in h5:
             raise DanqError(f"{attributions}: not a danq attributions file (no 'names')")
-        names = {n.decode() if isinstance(n, bytes) else str(n) for n in h5["names"][()]}
+        names = set(read_strings(h5["names"]))
         method = str(h5.attrs.get("method", ""))
     try:
         splits = list(json.loads(Path(truth).read_text(encoding="utf-8")).get("splits", {}))

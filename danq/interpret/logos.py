@@ -92,15 +92,14 @@ def write_attribution_logos(
     width: int = DEFAULT_WIDTH,
 ) -> list[Path]:
     """Draw ``outdir/<NNN>_<target>.png`` for every target of an ``attributions.h5``."""
-    from danq.io.hdf5 import open_h5
+    from danq.io.hdf5 import open_h5, read_strings
 
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with open_h5(h5_path) as h5:
         data = h5["attributions"]
-        names = [n.decode() if isinstance(n, bytes) else str(n) for n in h5["names"][:]]
-        targets = [n.decode() if isinstance(n, bytes) else str(n) for n in h5["target_names"][:]]
+        names, targets = read_strings(h5["names"]), read_strings(h5["target_names"])
         method = str(h5.attrs.get("method", ""))
         for t, target in enumerate(targets):
             best = top_windows(data, t, k, width)

@@ -94,7 +94,7 @@ def read_attributions(
     """Tokens (N, L) and the target names and indices (into the file's targets) ``targets``
     selects (``--targets`` spec over the file's ``target_names``)."""
     from danq.formats.targets import select_targets
-    from danq.io.hdf5 import open_h5
+    from danq.io.hdf5 import open_h5, read_strings
 
     with open_h5(path) as h5:
         for key in ("tokens", "target_names", "hypothetical", "attributions"):
@@ -103,7 +103,7 @@ def read_attributions(
                         if key == "hypothetical" else "")
                 raise DanqError(f"{path}: no '{key}' dataset{hint}")
         tokens = np.asarray(h5["tokens"][:], dtype=np.uint8)
-        names = [n.decode() if isinstance(n, bytes) else str(n) for n in h5["target_names"][:]]
+        names = read_strings(h5["target_names"])
         shape = h5["hypothetical"].shape
     if len(tokens) == 0:
         raise DanqError(f"{path}: holds no sequences")

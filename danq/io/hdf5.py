@@ -137,6 +137,12 @@ def close_h5(file: Any, attrs: dict[str, Any] | None = None) -> None:
 _SOFT_LINK_HOPS = 16
 
 
+def read_strings(dataset: Any) -> list[str]:
+    """A string dataset (or a numpy array of its values) as a list of ``str``: h5py reads strings
+    as ``bytes``."""
+    return [s.decode() if isinstance(s, bytes) else str(s) for s in dataset[()]]
+
+
 def open_h5(path: str | os.PathLike[str], **kwargs: Any) -> h5py.File:
     """Open an HDF5 file read-only, refusing one whose data is not all stored inside it.
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from danq.errors import DanqError
 from danq.io import h5_writes, require_file
-from danq.io.hdf5 import AppendableH5, open_h5
+from danq.io.hdf5 import AppendableH5, open_h5, read_strings
 from danq.variants.batches import ScoredBatch
 from danq.variants.reading import Skipped
 from danq.variants.significance import summarize_pvalues
@@ -221,7 +221,7 @@ def read_effects(path: PathLike, score: str = "logit_diff") -> dict[str, Any]:
             raise DanqError(f"{p}: has no {score} scores (has {have}); rerun with --scores {score}")
 
         def strings(name: str) -> list[str]:
-            return [s.decode() if isinstance(s, bytes) else str(s) for s in f[name][:]]
+            return read_strings(f[name])
 
         ids, chrom, pos = strings("variants/id"), strings("variants/chrom"), f["variants/pos"][:]
         alts = strings("variants/alt")

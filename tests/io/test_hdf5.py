@@ -103,3 +103,19 @@ def test_full_disk_is_one_danq_error_line(small_tmpfs: Path):
         writer.close()  # the recorded error is raised again if the file was still open
     assert not writer.file  # closed either way: no HDF5 handle outlives the error
     (small_tmpfs / "rows.h5").unlink()
+
+
+def test_read_strings_gives_str_for_bytes_and_str_datasets(tmp_path) -> None:
+    import h5py
+    import numpy as np
+
+    from danq.io.hdf5 import open_h5, read_strings
+
+    path = tmp_path / "s.h5"
+    with h5py.File(path, "w") as h5:
+        h5["fixed"] = np.array(["a", "bc"], dtype="S")
+        h5["variable"] = np.array(["é", "d"], dtype=h5py.string_dtype())
+    with open_h5(path) as h5:
+        assert read_strings(h5["fixed"]) == ["a", "bc"]
+        assert read_strings(h5["variable"]) == ["é", "d"]
+        assert read_strings(h5["fixed"][:]) == ["a", "bc"]  # an array read already
