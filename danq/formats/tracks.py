@@ -16,7 +16,6 @@ Files are named by target (:func:`track_file_names`: the name with every charact
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -24,11 +23,11 @@ from typing import IO, Any
 import numpy as np
 
 from danq.errors import DanqError
+from danq.io.names import file_stems
 
 TRACK_FORMATS = ("bigwig", "bedgraph")
 TRACK_SUFFIXES = {"bigwig": ".bw", "bedgraph": ".bedGraph"}
 _SUFFIX_FORMATS = {".bw": "bigwig", ".bigwig": "bigwig", ".bedgraph": "bedgraph", ".bg": "bedgraph"}
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def track_format_of(path: str | os.PathLike[str]) -> str | None:
@@ -38,23 +37,9 @@ def track_format_of(path: str | os.PathLike[str]) -> str | None:
 
 
 def track_file_names(target_names: Sequence[str], fmt: str) -> list[str]:
-    """One safe, unique file name per target: unsafe characters become ``_``; a name that starts
-    with ``.`` or is empty gets ``target_<i>``; repeats get ``_2``, ``_3`` (case-insensitively, for
-    case-insensitive file systems)."""
-    suffix = TRACK_SUFFIXES[fmt]
-    seen: set[str] = set()
-    out = []
-    for i, name in enumerate(target_names):
-        stem = _UNSAFE.sub("_", name).strip("_")
-        if not stem or stem.startswith("."):
-            stem = f"target_{i}" + (f"_{stem.lstrip('.')}" if stem.lstrip(".") else "")
-        candidate, n = stem, 1
-        while candidate.lower() in seen:
-            n += 1
-            candidate = f"{stem}_{n}"
-        seen.add(candidate.lower())
-        out.append(candidate + suffix)
-    return out
+    """One safe, unique file name per target (:func:`danq.io.names.file_stems`) with the
+    format's suffix."""
+    return [stem + TRACK_SUFFIXES[fmt] for stem in file_stems(target_names)]
 
 
 def _allow_open_files(needed: int) -> None:

@@ -10,7 +10,6 @@ rule names ("A then B, same strand"; "B then A" for a rule that names B first).
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
 from danq.io.plotting import pyplot, save_figure
@@ -18,13 +17,6 @@ from danq.io.plotting import pyplot, save_figure
 _LINES = (("AB", "same"), ("AB", "opposite"), ("BA", "same"), ("BA", "opposite"))
 _STYLE = {("AB", "same"): ("C0", "-"), ("AB", "opposite"): ("C0", "--"),
           ("BA", "same"): ("C3", "-"), ("BA", "opposite"): ("C3", "--")}
-
-
-def plot_name(index: int, name: str) -> str:
-    """A file stem for a target: its name when safe, else ``NNN_<name with _ for odd chars>``."""
-    if re.fullmatch(r"[A-Za-z0-9_.+-]{1,100}", name) and not name.startswith("."):
-        return name
-    return f"{index:03d}_{re.sub(r'[^A-Za-z0-9_.+-]', '_', name)[:80]}"
 
 
 def plot_marginalization(

@@ -10,7 +10,6 @@ shaded and labelled, so one sees whether the model looks where the motif is.
 from __future__ import annotations
 
 import os
-import re
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -47,11 +46,6 @@ def top_windows(attributions: Any, target: int, k: int, width: int,
                                                                                strict=True)))
     rows.sort(key=lambda row: -row[2])
     return rows[:k]
-
-
-def _file_stem(name: str, index: int) -> str:
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "target"
-    return f"{index:03d}_{safe}"
 
 
 def draw_target(windows: Sequence[tuple[str, int, np.ndarray, float]], title: str,
@@ -93,6 +87,7 @@ def write_attribution_logos(
 ) -> list[Path]:
     """Draw ``outdir/<NNN>_<target>.png`` for every target of an ``attributions.h5``."""
     from danq.io.hdf5 import open_h5, read_strings
+    from danq.io.names import file_stems
 
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
@@ -100,6 +95,7 @@ def write_attribution_logos(
     with open_h5(h5_path) as h5:
         data = h5["attributions"]
         names, targets = read_strings(h5["names"]), read_strings(h5["target_names"])
+        stems = file_stems(targets)
         method = str(h5.attrs.get("method", ""))
         for t, target in enumerate(targets):
             best = top_windows(data, t, k, width)
@@ -110,5 +106,6 @@ def write_attribution_logos(
                                 np.asarray(data[seq, t, :, start:start + w]), score))
             if windows:
                 title = f"{target}: top {len(windows)} windows ({method} attributions)"
-                written.append(draw_target(windows, title, sites, out / _file_stem(target, t)))
+                stem = out / f"{t:03d}_{stems[t]}"
+                written.append(draw_target(windows, title, sites, stem))
     return written

@@ -23,7 +23,7 @@ predicted once.
                       each response
     marginalize.npz   the raw logits: background (n, T), ab / a_alone / b_alone (cells, n, T),
                       the grid columns and target names
-    plots/<target>.png   response vs spacing (a name unsafe for a file: NNN_<cleaned name>), one line per order/strand, rule window shaded
+    plots/<target>.png   response vs spacing (the name made safe for a file: danq.io.names), one line per order/strand, rule window shaded
     summary.json      motifs, settings, and per target the mean response inside and outside
                       the rule
 """
@@ -331,8 +331,9 @@ def run_marginalize(
     """``danq marginalize``: run :func:`marginalize` and write the folder the module docstring
     lists (atomically). ``rule_window`` applies to every target; otherwise the windows come from
     ``options["truth"]`` when given (:func:`truth_windows`). Returns the summary."""
-    from danq.interpret.grammar_plot import plot_marginalization, plot_name
+    from danq.interpret.grammar_plot import plot_marginalization
     from danq.io import atomic_directory
+    from danq.io.names import file_stems
 
     result = marginalize(model, backgrounds, motif_a, motif_b, **options)
     if rule_window is not None:
@@ -363,8 +364,9 @@ def run_marginalize(
             **{c: result.grid[c].to_numpy() for c in result.grid.columns})
         if plots:
             (tmp / "plots").mkdir()
-            for i, name in enumerate(result.target_names):
-                stem = tmp / "plots" / plot_name(i, name)
+            for name, stem in zip(result.target_names, file_stems(result.target_names),
+                                  strict=True):
+                stem = tmp / "plots" / stem
                 plot_marginalization(stem, table[table["target"] == name],
                                      windows.get(name), result.motif_a.name, result.motif_b.name)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")

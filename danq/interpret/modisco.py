@@ -295,19 +295,20 @@ def run_modisco(
         table.to_csv(tmp / "patterns.tsv", sep="\t", index=False, float_format="%.6g")
         result.matches.to_csv(tmp / "tomtom.tsv", sep="\t", index=False, float_format="%.6g")
         (tmp / "modisco").mkdir()
-        from danq.interpret.grammar_plot import plot_name
+        from danq.io.names import file_stems
 
-        for i, run in enumerate(runs):
-            modiscolite.io.save_hdf5(str(tmp / "modisco" / f"{plot_name(i, run.target)}.h5"),
+        for run, stem in zip(runs, file_stems([run.target for run in runs]), strict=True):
+            modiscolite.io.save_hdf5(str(tmp / "modisco" / f"{stem}.h5"),
                                      run.raw[0], run.raw[1], window or int(tokens.shape[1]))
         if logos and patterns:
             (tmp / "logos").mkdir()
             best = result.matches[result.matches["rank"] == 1].set_index("query") \
                 if len(result.matches) else None
             counts = {m_id: m_ppm for m_id, m_ppm in zip(database.ids, database.ppms, strict=True)}
-            for p in patterns:
+            stems = file_stems([f"{p.target}__{p.name}" for p in patterns])
+            for p, stem in zip(patterns, stems, strict=True):
                 match = best.loc[p.label] if best is not None and p.label in best.index else None
-                stem = tmp / "logos" / plot_name(0, f"{p.target}__{p.name}")
+                stem = tmp / "logos" / stem
                 draw_pattern(stem, p, match, None if match is None else counts[match["target_id"]],
                              planted)
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
