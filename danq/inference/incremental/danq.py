@@ -27,6 +27,7 @@ from danq.inference.incremental.base import (
     through_pool,
     window_starts,
 )
+from danq.inference.incremental.kernels import DenseLayer, OneHotConv, blocked, is_one_hot
 from danq.models.danq import GATE_ACTIVATIONS, DanQ, DanQJaspar
 
 
@@ -136,18 +137,46 @@ class DanQRule:
             Direction(lstm, "", False, gate),
             Direction(lstm, "_reverse", model.lstm_second_direction == "backward", gate),
         ]
-        hidden = lstm.hidden_size
-        w = model.fc1.weight.detach().view(model.fc1.out_features, self.steps, 2, hidden)
-        # fc1's rows for one direction, (T * H, H1) in reading order: a run of steps is one slice
-        self.w1 = []
-        for d, direction in enumerate(self.directions):
-            rows = w[:, :, d, :].permute(1, 2, 0)  # (T, H, H1)
-            rows = rows.flip(0) if direction.reverse else rows
-            self.w1.append(rows.reshape(-1, model.fc1.out_features).contiguous())
+        self.fc1 = DenseLayer(model.fc1.weight, model.fc1.bias)
+        self.onehot_conv = OneHotConv(model.conv) if OneHotConv.applies(model.conv) else None
+        #: (direction, first step) -> fc1 restricted to that direction from that step on
+        self._tails: dict[tuple[int, int], DenseLayer] = {}
+
+    def _fc1_tail(self, d: int, first: int) -> DenseLayer:
+        """fc1 restricted to direction ``d``'s outputs from reading step ``first`` to the end
+        (input ``(B, S * H)``, steps in reading order, as the rules' output deltas)."""
+        key = (d, first)
+        if key not in self._tails:
+            # one a direction (variant effects reuse it; ISM moves on), dropped before the next
+            # is built: never two copies of fc1's weights for a direction
+            self._tails.pop(next((k for k in self._tails if k[0] == d), key), None)
+            fc1 = self.model.fc1
+            w = fc1.weight.detach().view(fc1.out_features, self.steps, 2, -1)  # DanQ's flattening
+            if self.directions[d].reverse:  # reading step s is step T - 1 - s
+                w = w[:, : self.steps - first, d].flip(1)
+            else:
+                w = w[:, first:, d]
+            self._tails[key] = DenseLayer(w.reshape(fc1.out_features, -1))
+        return self._tails[key]
 
     def _features(self, x: torch.Tensor) -> torch.Tensor:
+        """Pooled, rectified convolution features ``(B, T', C)`` of one-hot windows ``(B, 4, L')``."""
+        if self.onehot_conv is not None and x.device.type == "cpu" and is_one_hot(x):
+            return blocked(self._features_of_codes, self.onehot_conv.codes(x))
+        return blocked(self._features_by_conv, x)
+
+    def _features_by_conv(self, x: torch.Tensor) -> torch.Tensor:
         m = self.model
-        return torch.relu(m.pool(m.conv(x))).transpose(1, 2).contiguous()  # (B, T', C)
+        return torch.relu(m.pool(m.conv(x))).transpose(1, 2).contiguous()
+
+    def _features_of_codes(self, codes: torch.Tensor) -> torch.Tensor:
+        assert self.onehot_conv is not None
+        out = self.onehot_conv(codes)  # (b, L1', C), no bias: a per-channel constant commutes with max
+        steps = out.shape[1] // self.p
+        out = out[:, : steps * self.p].view(len(out), steps, self.p, -1).amax(dim=2)
+        if self.onehot_conv.bias is not None:
+            out += self.onehot_conv.bias
+        return torch.relu_(out)
 
     def span(self, start: np.ndarray, width: int) -> Spans:
         """Changed pool steps ``[lo, hi]`` for changed input columns ``[start, start + width)``."""
@@ -197,7 +226,7 @@ class DanQRule:
                 cells.append(cell)
         m = self.model
         ordered = [self._reading(d, out) for d, out in zip(self.directions, outputs, strict=True)]
-        z = m.fc1(torch.stack(ordered, dim=2).reshape(batch, -1))  # step-major, as DanQ.forward
+        z = self.fc1(torch.stack(ordered, dim=2).reshape(batch, -1))  # step-major, as DanQ.forward
         if fused:
             return DanQState(x, features, outputs, z, m.fc2(torch.relu(z)), saved=saved)
         return DanQState(x, features, outputs, z, m.fc2(torch.relu(z)), projections, cells)
@@ -243,7 +272,7 @@ class DanQRule:
                 proj[where] = direction.project(new)[as_long(gi, dev), as_long(ji, dev)]
                 new_out, _ = direction.run(proj, h0, c0)
             delta = (new_out - state.outputs[d][ref, u0:]).reshape(len(rows), -1)
-            z += delta @ self.w1[d][u0 * direction.hidden :]
+            z += self._fc1_tail(d, u0)(delta)
         m = self.model
         out[as_long(rows, dev)] = m.fc2(torch.relu(z))
         return out
