@@ -55,6 +55,23 @@ def test_string_columns_take_lists_of_str(tmp_path):
         assert [s.decode() for s in f["names"][:]] == ["chr1", "rs1", "é-utf8", "x" * 300, "u"]
 
 
+def test_append_holds_rows_until_a_chunk_is_full_and_copies_them(tmp_path):
+    """Rows reach the file a chunk at a time (the rest at close), from a copy of the batch."""
+    path = tmp_path / "held.h5"
+    writer = AppendableH5(path)
+    writer.add("matrix", (2,), np.float32, chunk_rows=4)
+    buffer = np.ones((3, 2), np.float32)
+    writer.append({"matrix": buffer})
+    assert writer.file["matrix"].shape == (0, 2) and writer.n_rows["matrix"] == 3
+    buffer[:] = 7  # the caller reuses its buffer: the held rows keep the appended values
+    writer.append({"matrix": buffer[:2]})
+    assert writer.file["matrix"].shape == (5, 2)  # a chunk's worth: written
+    writer.append({"matrix": np.zeros((1, 2), np.float32)})
+    writer.close()
+    with h5py.File(path) as f:
+        np.testing.assert_array_equal(f["matrix"][:, 0], [1, 1, 1, 7, 7, 0])
+
+
 class _RefusingFile:
     """A raw file that accepts ``room`` bytes, then fails every write as a full disk does."""
 

@@ -107,7 +107,8 @@ def test_effect_writer_round_trips_through_read_effects(tmp_path):
 
 
 def test_effect_writer_refused_write_is_one_danq_error(tmp_path):
-    """The HDF5 results go through the disk-full guard: a refused write is one DanqError line."""
+    """The HDF5 results go through the disk-full guard: a refused write is one DanqError line
+    (when the rows are written: HDF5 gets them a chunk at a time, the rest at close)."""
     writer = EffectWriter(tmp_path, ["diff"], TARGETS, CATEGORIES, np.arange(3),
                           with_pvalues=False, attrs={})
     guard = writer._h5.file._danq_guard  # type: ignore[union-attr]
@@ -115,6 +116,7 @@ def test_effect_writer_refused_write_is_one_danq_error(tmp_path):
     batch = _batch(4)
     with pytest.raises(DanqError) as caught:
         writer.add_batch(batch, {"diff": batch.p_alt - batch.p_ref})
+        writer.close()
     assert str(caught.value) == f"no space left on {tmp_path}"
     with contextlib.suppress(DanqError):
         writer.close()
