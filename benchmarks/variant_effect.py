@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -95,25 +96,20 @@ def head_vcf(source: Path, target: Path, n: int) -> None:
             dst.write(line)
 
 
-CHILD = textwrap.dedent("""
-    import json, resource, sys, time
-    from danq.variants.effect import run_variant_effect
-    args = json.loads(sys.argv[1])
-    start = time.perf_counter()
-    summary = run_variant_effect(args["vcf"], args["genome"], args["out"], model=args["model"],
-                                 scores=args["scores"], batch_size=args["batch_size"],
-                                 device=args["device"], precision=args["precision"],
-                                 threads=args["threads"], progress=False,
-                                 rc_average=args["rc_average"],
-                                 incremental=args.get("incremental", True))
-    seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "n_scored": summary["n_scored"],
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-""")
+def danq_command(args: dict) -> list[str]:
+    """The ``danq variant-effect`` command line a user types, for this run's settings."""
+    command = [sys.executable, "-m", "danq", "variant-effect", args["vcf"], "--genome",
+               args["genome"], "--model", args["model"], "-o", args["out"], "--scores",
+               args["scores"], "--batch-size", str(args["batch_size"]), "--device", args["device"],
+               "--precision", args["precision"], "--threads", str(args["threads"]), "--no-progress",
+               "--rc" if args["rc_average"] else "--no-rc",
+               "--incremental" if args["incremental"] else "--no-incremental"]
+    return command
+
 
 SELENE_CHILD = textwrap.dedent("""
     # Runs under Selene's own virtualenv: Selene 0.6 + torch <= 2.3.1.
-    import json, resource, sys, time
+    import json, sys, time
     import torch
     from selene_sdk.predict import AnalyzeSequences
     from selene_sdk.sequences import Genome
@@ -130,8 +126,6 @@ SELENE_CHILD = textwrap.dedent("""
             return torch.sigmoid(self.net(x))
 
     model = Probabilities()
-    torch.save({"state_dict": {f"net.{k}": v for k, v in torch.load(args["weights"]).items()}},
-               args["selene_weights"])
     torch.set_num_threads(args["threads"])
     start = time.perf_counter()
     analysis = AnalyzeSequences(model, args["selene_weights"], sequence_length=1000,
@@ -141,26 +135,40 @@ SELENE_CHILD = textwrap.dedent("""
     analysis.variant_effect_prediction(args["vcf"], save_data=args["selene_scores"],
                                        output_dir=args["out"], output_format="tsv")
     seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds,
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    print(json.dumps({"seconds": seconds}))
 """)
 
 
-def run_child(python: str, code: str, args: dict, env: dict[str, str]) -> dict:
-    import resource
-
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+LAUNCHER = textwrap.dedent("""
+    # Runs the command from this small process and writes its wall and CPU seconds and peak RSS.
+    # (Linux carries a process's peak RSS across exec: a child forked straight from the benchmark,
+    # which holds the model and the bare loop's batches, would report the benchmark's own.)
+    import json, os, subprocess, sys, time
     start = time.perf_counter()
-    result = subprocess.run([python, "-c", code, json.dumps(args)], capture_output=True, text=True,
-                            env=env, check=False)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    if result.returncode != 0:
-        raise SystemExit(f"child failed:\n{result.stderr[-3000:]}")
-    return {**json.loads(result.stdout.strip().splitlines()[-1]), "process_seconds": wall,
-            "process_cpu_seconds": cpu}
+    child = subprocess.Popen(sys.argv[2:])
+    _, status, usage = os.wait4(child.pid, 0)
+    with open(sys.argv[1], "w") as handle:
+        json.dump({"wall": time.perf_counter() - start, "cpu": usage.ru_utime + usage.ru_stime,
+                   "rss_kb": usage.ru_maxrss, "code": os.waitstatus_to_exitcode(status)}, handle)
+""")
 
+
+def run_process(command: list[str], env: dict[str, str]) -> dict:
+    """Run ``command``: its wall and CPU seconds and its own peak RSS, and the JSON its last
+    stdout line holds, if any."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "usage.json"
+        result = subprocess.run([sys.executable, "-c", LAUNCHER, str(report), *command],
+                                capture_output=True, text=True, env=env, check=False)
+        usage = json.loads(report.read_text()) if report.exists() else {"code": result.returncode}
+    if usage["code"] != 0 or result.returncode != 0:
+        raise SystemExit(f"{command[:4]} failed:\n{result.stderr[-3000:]}")
+    lines = result.stdout.strip().splitlines()
+    out: dict = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+    out.update(process_seconds=usage["wall"], process_cpu_seconds=usage["cpu"],
+               peak_rss_mb=usage["rss_kb"] / 1024)
+    out.setdefault("seconds", usage["wall"])
+    return out
 
 
 def read_vcf_snvs(path: Path) -> list[tuple[str, int, str, str]]:
@@ -247,7 +255,10 @@ def main() -> None:
         model = DanQ(**model_args).eval()
     checkpoint = work / "model.pt"
     save_checkpoint(checkpoint, model)
-    torch.save(model.state_dict(), work / "weights.pt")
+    # Selene's checkpoint of the same weights (its model wraps ours as .net), written here so
+    # that Selene's timed process only loads it, as danq's loads model.pt
+    torch.save({"state_dict": {f"net.{k}": v for k, v in model.state_dict().items()}},
+               work / "selene.pt")
     n_params = sum(p.numel() for p in model.parameters())
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     threads = args.threads or os.cpu_count()
@@ -285,12 +296,13 @@ def main() -> None:
         outs = {}
         for tool, incremental in paths:
             outs[tool] = work / f"out_{n}_{int(incremental)}"
-            result = run_child(sys.executable, CHILD, {
+            shutil.rmtree(outs[tool], ignore_errors=True)  # this benchmark's own earlier output
+            result = run_process(danq_command({
                 "vcf": str(vcf), "genome": str(genome_path), "out": str(outs[tool]),
                 "model": str(checkpoint), "scores": args.scores, "batch_size": args.batch_size,
                 "device": args.device, "precision": args.precision, "threads": threads,
                 "rc_average": args.rc, "incremental": incremental,
-            }, env)
+            }), env)
             note = ""
             if not incremental:
                 fast, slow = h5_scores(outs["danq"]), h5_scores(outs[tool])
@@ -298,17 +310,15 @@ def main() -> None:
                     f"{k} {np.abs(fast[k] - slow[k]).max():.1e}" for k in sorted(fast))
             row(tool, result, note)
         if args.selene_venv is not None:
-            selene = run_child(str(args.selene_venv / "bin" / "python"), SELENE_CHILD, {
+            selene = run_process([str(args.selene_venv / "bin" / "python"), "-c", SELENE_CHILD, json.dumps({
                 "vcf": str(vcf), "genome": str(genome_path), "out": str(work / f"selene_{n}"),
-                "weights": str(work / "weights.pt"), "selene_weights": str(work / "selene.pt"),
+                "selene_weights": str(work / "selene.pt"),
                 "danq_src": env["PYTHONPATH"], "model_args": model_args, "arch": args.arch,
                 "batch_size": args.batch_size, "threads": threads,
                 "selene_scores": ["diffs"] if args.scores == "diff" else ["diffs", "logits"],
-            }, env={k: v for k, v in env.items() if k != "PYTHONPATH"})
+            })], env={k: v for k, v in env.items() if k != "PYTHONPATH"})
             row("selene", selene, "seconds: the variant_effect_prediction call")
     if args.workdir is None:
-        import shutil
-
         shutil.rmtree(work, ignore_errors=True)
 
 
