@@ -4,9 +4,10 @@ A work folder gets a random genome (two chromosomes), a sorted VCF of random SNV
 the genome, and a DanQ checkpoint (random weights): ``--model published`` is the published size
 (1 kb input, 320 filters, BiLSTM 2x320, 925 dense, 919 targets); ``--model small`` keeps the 1 kb
 input and 919 outputs but shrinks the layers (``tiny`` even more: the pipeline alone), to measure
-memory at 100 k variants on a CPU in minutes. Each size runs :func:`danq.variants.effect.run_variant_effect` in a fresh child
-process (the first N records of the VCF, all outputs written: one TSV per score, skipped.tsv, the
-HDF5), which reports its wall time and peak RSS (``ru_maxrss``).
+memory at 100 k variants on a CPU in minutes. Each size runs the ``danq variant-effect`` command a
+user types (``python -m danq variant-effect``: the first N records of the VCF, all outputs written:
+one TSV per score, skipped.tsv, the HDF5) as a whole process, whose wall and CPU seconds and own
+peak RSS (``ru_maxrss`` from ``wait4``) a small launcher process reports.
 
 ``--selene-venv PATH`` also runs the same VCF, genome and weights through Selene 0.6's
 ``AnalyzeSequences.variant_effect_prediction`` with that virtualenv's Python (Selene pins
