@@ -314,14 +314,11 @@ class AttributionWriter:
         self.datasets = tuple(datasets)
         self.h5.add("tokens", (length,), np.uint8, chunk_rows=256, compression="gzip")
         self.h5.add("names", (), h5py.string_dtype(), chunk_rows=256)
+        for name in self.datasets:  # one chunk per sequence and target: either axis reads fast
+            self.h5.add(name, (n_targets, 4, length), np.float32, chunk_rows=1,
+                        chunk_tail=(1, 4, length), compression="gzip", compression_opts=1,
+                        shuffle=True)
         with h5_writes(self.h5.file):
-            for name in self.datasets:  # one chunk per sequence and target: either axis reads fast
-                self.h5.file.create_dataset(
-                    name, shape=(0, n_targets, 4, length), dtype=np.float32,
-                    maxshape=(None, n_targets or None, 4, length),
-                    chunks=(1, 1, 4, max(1, length)), compression="gzip", compression_opts=1,
-                    shuffle=True)
-                self.h5.n_rows[name] = 0
             self.h5.file.create_dataset("target_names", data=np.asarray(list(target_names),
                                                                         dtype=object),
                                         dtype=h5py.string_dtype())

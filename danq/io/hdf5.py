@@ -258,24 +258,27 @@ class AppendableH5:
         self.n_rows: dict[str, int] = {}
         self._written: dict[str, int] = {}  # rows in the file; the rest wait in _pending
         self._pending: dict[str, list[Any]] = {}
-        self._chunk_rows: dict[str, int] = {}
+        self._chunk_rows: dict[str, int] = {}  # rows held before a write
         self._closed = False
 
     def add(self, name: str, tail: tuple[int, ...], dtype: Any, *, chunk_rows: int,
-            **create_kwargs: Any) -> None:
+            chunk_tail: tuple[int, ...] | None = None, **create_kwargs: Any) -> None:
         """A resizable dataset of shape ``(0, *tail)``, maxshape ``(None, *tail)``, chunks
-        ``(chunk_rows, *tail)``.
+        ``(chunk_rows, *chunk_tail)`` (``chunk_tail`` defaults to ``tail``: whole rows).
 
         HDF5 needs every chunk axis positive: a zero-length axis (no targets) is chunked as 1
         and left unlimited in maxshape, so the dataset keeps its ``(n, ..., 0, ...)`` shape.
         """
         tail = tuple(int(t) for t in tail)
+        chunk_rows = max(1, int(chunk_rows))
+        chunk_tail = tail if chunk_tail is None else tuple(int(t) for t in chunk_tail)
         with h5_writes(self.file):
             self.file.create_dataset(
                 name, shape=(0, *tail), maxshape=(None, *(t or None for t in tail)), dtype=dtype,
-                chunks=(max(1, int(chunk_rows)), *(max(1, t) for t in tail)), **create_kwargs,
+                chunks=(chunk_rows, *(max(1, t) for t in chunk_tail)), **create_kwargs,
             )
-        self.n_rows[name] = 0
+        self.n_rows[name] = self._written[name] = 0
+        self._chunk_rows[name] = chunk_rows
 
     def append(self, rows: Mapping[str, Any]) -> None:
         """Grow every named dataset by ``len(rows[name])`` rows (a list of str goes to a string
@@ -293,14 +296,8 @@ class AppendableH5:
             held = list(values) if isinstance(values, (list, tuple)) else np.array(values)
             self._pending.setdefault(name, []).append(held)
             self.n_rows[name] += len(values)
-            if self.n_rows[name] - self._written.get(name, 0) >= self._flush_rows(name):
+            if self.n_rows[name] - self._written[name] >= self._chunk_rows[name]:
                 self._flush(name)
-
-    def _flush_rows(self, name: str) -> int:
-        if name not in self._chunk_rows:  # asked once: an h5py lookup costs more than the append
-            chunks = self.file[name].chunks
-            self._chunk_rows[name] = int(chunks[0]) if chunks else 1
-        return self._chunk_rows[name]
 
     def _flush(self, name: str) -> None:
         """Write ``name``'s held rows."""
@@ -308,8 +305,7 @@ class AppendableH5:
         import numpy as np
 
         parts = self._pending.pop(name, [])
-        lo = self._written.get(name, 0)
-        hi = self.n_rows[name]
+        lo, hi = self._written[name], self.n_rows[name]
         if hi == lo:
             return
         with h5_writes(self.file):  # a full disk becomes a one-line error after this block
