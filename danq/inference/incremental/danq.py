@@ -139,25 +139,25 @@ class DanQRule:
         ]
         self.fc1 = DenseLayer(model.fc1.weight, model.fc1.bias)
         self.onehot_conv = OneHotConv(model.conv) if OneHotConv.applies(model.conv) else None
-        #: (direction, first step) -> fc1 restricted to that direction from that step on
-        self._tails: dict[tuple[int, int], DenseLayer] = {}
+        #: per direction, the last (first step, fc1 restricted to it) built
+        self._tails: dict[int, tuple[int, DenseLayer]] = {}
 
     def _fc1_tail(self, d: int, first: int) -> DenseLayer:
         """fc1 restricted to direction ``d``'s outputs from reading step ``first`` to the end
         (input ``(B, S * H)``, steps in reading order, as the rules' output deltas)."""
-        key = (d, first)
-        if key not in self._tails:
+        cached = self._tails.get(d)
+        if cached is None or cached[0] != first:
             # one a direction (variant effects reuse it; ISM moves on), dropped before the next
             # is built: never two copies of fc1's weights for a direction
-            self._tails.pop(next((k for k in self._tails if k[0] == d), key), None)
+            self._tails.pop(d, None)
             fc1 = self.model.fc1
             w = fc1.weight.detach().view(fc1.out_features, self.steps, 2, -1)  # DanQ's flattening
             if self.directions[d].reverse:  # reading step s is step T - 1 - s
                 w = w[:, : self.steps - first, d].flip(1)
             else:
                 w = w[:, first:, d]
-            self._tails[key] = DenseLayer(w.reshape(fc1.out_features, -1))
-        return self._tails[key]
+            self._tails[d] = (first, DenseLayer(w.reshape(fc1.out_features, -1)))
+        return self._tails[d][1]
 
     def _features(self, x: torch.Tensor) -> torch.Tensor:
         """Pooled, rectified convolution features ``(B, T', C)`` of one-hot windows ``(B, 4, L')``."""
